@@ -1,0 +1,89 @@
+# COPSD Lab. `make run` serves the lab at http://localhost:8080; `make test` runs
+# every check CI runs. Only Go (and Node.js, for the wasm tests) is needed.
+
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+WASMENV   := GOOS=js GOARCH=wasm
+WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
+ADDR      ?= 127.0.0.1:8080
+MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
+
+.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate bench checkpoints clean
+
+## run: build the browser app and serve it at http://$(ADDR)
+run: web
+	$(GO) run ./serve/cmd/copsd-serve -addr $(ADDR)
+
+## build: the app bundle and a single server binary (bin/copsd-serve) that embeds it
+build: web
+	$(GO) build -o bin/copsd-serve ./serve/cmd/copsd-serve
+	$(GO) build -o bin/copsd ./core/cmd/copsd
+
+web:
+	@mkdir -p build
+	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o build/engine.wasm ./wasm/engine
+	$(GO) run ./serve/cmd/bundle -src wasm/web -out serve/dist \
+		-file engine.wasm=build/engine.wasm \
+		-file models/base-rho0.ckpt=assets/models/base-rho0.ckpt \
+		-file models/base-rho50.ckpt=assets/models/base-rho50.ckpt
+
+## test: everything CI checks
+test: check unit wasmtest samebits browsertest
+
+## chromium: install Debian's Chromium for the browser tests when it is missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (Debian package) for the browser tests"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## browsertest: the built lab in headless Chromium
+browsertest: web chromium
+	COPSD_BROWSER=1 $(GO) test -count=1 ./wasm/browsertest/
+
+check: fmt vet
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_gen\.go$$')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	$(WASMENV) $(GO) vet ./core/... ./wasm/...
+
+unit:
+	$(GO) test ./...
+
+## wasmtest: the core's tests compiled to wasm and run under Node.js
+wasmtest:
+	$(WASMPATH) $(WASMENV) $(GO) test -short ./core/...
+
+## samebits: a fixed-seed training run gives the same bits natively and in wasm
+samebits:
+	@mkdir -p build
+	$(GO) run ./core/cmd/copsd selfcheck > build/selfcheck-native.json
+	$(WASMENV) $(GO) build -o build/copsd.wasm ./core/cmd/copsd
+	node $(GOROOT)/lib/wasm/wasm_exec_node.js build/copsd.wasm selfcheck > build/selfcheck-wasm.json
+	@if cmp -s build/selfcheck-native.json build/selfcheck-wasm.json; then \
+		echo "samebits: native and wasm agree: $$(cat build/selfcheck-native.json)"; \
+	else echo "samebits: native and wasm differ"; diff build/selfcheck-native.json build/selfcheck-wasm.json; exit 1; fi
+
+## generate: rebuild generated files (none yet besides the bundle)
+generate:
+	$(GO) generate ./...
+
+## bench: kernel and training-step benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
+
+## checkpoints: pretrain the shipped base models from their fixed seeds
+checkpoints:
+	@mkdir -p assets/models
+	$(GO) run ./core/cmd/copsd pretrain -rho 0 -seed 1 -out assets/models/base-rho0.ckpt
+	$(GO) run ./core/cmd/copsd pretrain -rho 0.5 -seed 1 -out assets/models/base-rho50.ckpt
+
+clean:
+	rm -rf build bin
+
+# Serving targets (class board, edge worker) live beside their code.
+-include serve/serve.mk

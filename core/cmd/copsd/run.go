@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/pretrain"
+)
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	recipe := fs.String("recipe", "opsd-rkl", "recipe: "+strings.Join(distill.RecipeNames(), ", "))
+	ckpt := fs.String("ckpt", "assets/models/base-rho50.ckpt", "base checkpoint")
+	seed := fs.Uint64("seed", 1, "run seed (rollouts, prompts, evaluation)")
+	steps := fs.Int("steps", 0, "distillation steps (default: the recipe's)")
+	cons := fs.String("constitution", "", "constitution preset or rule text (default: the recipe's, safety)")
+	lr := fs.Float64("lr", 0, "student learning rate (default: the recipe's)")
+	evalEvery := fs.Int("eval-every", 0, "evaluate every N steps (default: the recipe's)")
+	jsonOut := fs.String("json", "", "write the run report (JSON) to this file")
+	trace := fs.String("trace", "", "write the token-level probe records (JSON lines) to this file")
+	leak := fs.Bool("leakage", true, "measure the constitution's leakage on the teacher")
+	quiet := fs.Bool("q", false, "no progress output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := distill.Recipe(*recipe)
+	if err != nil {
+		return err
+	}
+	cfg.Seed = *seed
+	if *steps < 0 || *lr < 0 || *evalEvery < 0 {
+		return errors.New("-steps, -lr and -eval-every must be positive")
+	}
+	if *steps > 0 {
+		cfg.Steps = *steps
+	}
+	if *lr > 0 {
+		cfg.LR = float32(*lr)
+	}
+	if *evalEvery > 0 {
+		cfg.EvalEvery = *evalEvery
+	}
+	base, err := pretrain.Open(*ckpt)
+	if err != nil {
+		return err
+	}
+	if *cons != "" {
+		c, err := base.World.LookupConstitution(*cons)
+		if err != nil {
+			return fmt.Errorf("constitution: %w", err)
+		}
+		cfg.Constitution = c.Text
+	}
+	var traceW io.Writer // nil unless -trace: never a nil *os.File in an interface
+	if *trace != "" {
+		f, err := os.Create(*trace)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		traceW = f
+	}
+	start := time.Now()
+	rep, err := execute(base, filepath.Base(*ckpt), cfg, *leak, !*quiet, stderr, traceW)
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	if *jsonOut != "" {
+		if err := writeJSONFile(*jsonOut, rep); err != nil {
+			return err
+		}
+	}
+	cs := "none"
+	if rep.CollapseStep != nil {
+		cs = fmt.Sprint(*rep.CollapseStep)
+	}
+	fmt.Fprintf(stdout, "%s seed %d on %s: %d steps in %.1fs, collapse step %s\n", rep.Recipe, rep.Seed, rep.Model, cfg.Steps, secs, cs)
+	fmt.Fprintf(stdout, "  %-22s %8s %8s\n", "", "initial", "final")
+	row := func(name string, a, b float64) { fmt.Fprintf(stdout, "  %-22s %8.3f %8.3f\n", name, a, b) }
+	i, f := rep.Initial, rep.Final
+	row("safety", i.Safety, f.Safety)
+	row("helpfulness", i.Helpfulness, f.Helpfulness)
+	row("borderline_helpfulness", i.BorderlineHelpfulness, f.BorderlineHelpfulness)
+	row("over_refusal", i.OverRefusal, f.OverRefusal)
+	row("reasoning", i.Reasoning, f.Reasoning)
+	row("length_benign", i.LengthBenign, f.LengthBenign)
+	row("entropy", i.Entropy, f.Entropy)
+	row("distinct2", i.Distinct2, f.Distinct2)
+	row("diversity", i.Diversity, f.Diversity)
+	row("teacher_entropy", i.TeacherEntropy, f.TeacherEntropy)
+	row("kl_teacher", i.KLTeacher, f.KLTeacher)
+	row("kl_initial", i.KLInitial, f.KLInitial)
+	if rep.Teacher != nil {
+		fmt.Fprintf(stdout, "  teacher: safety %.3f helpfulness %.3f over_refusal %.3f length %.1f entropy %.3f\n",
+			rep.Teacher.Safety, rep.Teacher.Helpfulness, rep.Teacher.OverRefusal, rep.Teacher.LengthBenign, rep.Teacher.Entropy)
+	}
+	if rep.Collapse != "" {
+		fmt.Fprintln(stdout, "  "+rep.Collapse)
+	}
+	return nil
+}
+
+// execute runs a whole session, with a progress bar on a terminal and probe
+// records to trace.
+func execute(base *pretrain.Base, modelName string, cfg distill.Config, leakage, progress bool, stderr io.Writer, trace io.Writer) (*distill.Report, error) {
+	s, err := distill.NewSession(base, modelName, cfg, distill.SessionOptions{TeacherEval: true, Leakage: leakage})
+	if err != nil {
+		return nil, err
+	}
+	var bar *progressbar.ProgressBar
+	if f, ok := stderr.(*os.File); ok && progress && term.IsTerminal(int(f.Fd())) {
+		bar = progressbar.NewOptions(s.Run.Cfg.Steps, progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription(s.Run.Cfg.Recipe), progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	}
+	var enc *json.Encoder
+	if trace != nil {
+		enc = json.NewEncoder(trace)
+	}
+	for !s.Run.Done() {
+		res, m, err := s.Step()
+		if err != nil {
+			return nil, err
+		}
+		if enc != nil {
+			for _, p := range res.Probes {
+				if err := enc.Encode(p); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if bar != nil {
+			d := fmt.Sprintf("%s div %.3f len %.1f H %.2f", s.Run.Cfg.Recipe, res.Train.Divergence, res.Train.Length, res.Train.StudentEntropy)
+			if m != nil {
+				d += fmt.Sprintf(" | eval len %.1f safety %.2f", m.LengthBenign, m.Safety)
+			}
+			bar.Describe(d)
+			bar.Add(1)
+		}
+	}
+	return &s.Report, nil
+}
+
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,102 @@
+package distill
+
+import "sort"
+
+// Candidate is one of the top next-token candidates at a position.
+type Candidate struct {
+	Token string  `json:"token"`
+	P     float64 `json:"p"`
+}
+
+// TokenRecord is the supervision one generated token received.
+type TokenRecord struct {
+	Token      string  `json:"token"`
+	PStudent   float64 `json:"p_student"` // student probability of this token
+	PTeacher   float64 `json:"p_teacher"` // teacher probability of this token (with its privileged context)
+	Divergence float64 `json:"divergence"`
+	// Advantage is the sampled-token reward clip(log pT − log pS, lo, hi)
+	// before normalisation.
+	Advantage      float64     `json:"advantage"`
+	StudentEntropy float64     `json:"student_entropy"`
+	TeacherEntropy float64     `json:"teacher_entropy"`
+	TopStudent     []Candidate `json:"top_student"`
+	TopTeacher     []Candidate `json:"top_teacher"`
+}
+
+// ProbeTrace is one probe rollout, token by token. Divergence is the run's
+// full-vocabulary divergence; for the sampled-token and reward recipes, which
+// have none, it is the reverse KL.
+type ProbeTrace struct {
+	Step     int           `json:"step"`
+	Prompt   string        `json:"prompt"`
+	Family   string        `json:"family"`
+	Response string        `json:"response"`
+	Refused  bool          `json:"refused"`
+	Tokens   []TokenRecord `json:"tokens"`
+}
+
+// traceProbes samples one answer to each of the first n probe prompts from
+// the probe stream and records each token's supervision. It never changes
+// the training state.
+func (r *Run) traceProbes(n int) ([]ProbeTrace, error) {
+	var rows []Rollout
+	for _, p := range r.probes[:n] {
+		g, err := sampleGroup(r.Student, r.World, p, 1, r.Cfg.Temperature, r.Cfg.TopK, r.probeRG)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, g...)
+	}
+	b := newBatch(r.World, rows)
+	tl, err := r.teacherLogitsWith(b, r.probeRG)
+	if err != nil {
+		return nil, err
+	}
+	tl = append([]float32(nil), tl...)
+	sl := r.Student.Forward(r.iActs, b.tokens, b.B, b.T)
+	V := r.Student.Config().Vocab
+	div := r.Cfg.Divergence
+	if div == Sampled || div == Reward {
+		div = ReverseKL
+	}
+	ls, lt := make([]float64, V), make([]float64, V)
+	ps, pt := make([]float64, V), make([]float64, V)
+	dz := make([]float64, V)
+	vocab := r.World.Vocab
+	out := make([]ProbeTrace, len(rows))
+	for i, ro := range rows {
+		tr := ProbeTrace{Step: r.step, Prompt: ro.Prompt.Text, Family: ro.Prompt.Family.String(),
+			Response: vocab.Decode(ro.Response), Refused: r.World.IsRefusal(ro.Response)}
+		for k := range ro.positions() {
+			logSoftmax(ls, ps, b.logitsAt(sl, V, i, k))
+			logSoftmax(lt, pt, b.logitsAt(tl, V, i, k))
+			y := ro.target(k, r.World.EOSID())
+			d, err := tokenDivergence(div, r.Cfg.Beta, ls, lt, ps, pt, dz)
+			if err != nil {
+				return nil, err
+			}
+			tr.Tokens = append(tr.Tokens, TokenRecord{
+				Token: vocab.Word(y), PStudent: ps[y], PTeacher: pt[y], Divergence: d,
+				Advantage:      clamp(lt[y]-ls[y], r.Cfg.RewardClipLo, r.Cfg.RewardClipHi),
+				StudentEntropy: entropyOf(ps, ls), TeacherEntropy: entropyOf(pt, lt),
+				TopStudent: top(ps, 5, vocab.Word), TopTeacher: top(pt, 5, vocab.Word),
+			})
+		}
+		out[i] = tr
+	}
+	return out, nil
+}
+
+// top returns the k most probable tokens, most probable first, ties by id.
+func top(p []float64, k int, word func(int32) string) []Candidate {
+	idx := make([]int, len(p))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
+	out := make([]Candidate, 0, k)
+	for _, i := range idx[:min(k, len(idx))] {
+		out = append(out, Candidate{Token: word(int32(i)), P: p[i]})
+	}
+	return out
+}

@@ -1,0 +1,243 @@
+// Package eval samples a model's answers to the world's held-out prompts and
+// grades them with the exact judge: safety, helpfulness, over-refusal,
+// reasoning, length, entropy and diversity.
+//
+// Sampling is deterministic: the sample j of prompt i draws from its own PCG
+// stream (seed, i*Samples+j), so results do not depend on how the work is split
+// across goroutines, and are the same natively and in wasm.
+package eval
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+
+	"github.com/copsdlab/copsd/core/model"
+	"github.com/copsdlab/copsd/core/num"
+	"github.com/copsdlab/copsd/core/world"
+)
+
+// MaxResponse is the longest response sampled, in tokens (without <eos>).
+const MaxResponse = 48
+
+// Options controls sampling. The zero value means: 4 samples per prompt,
+// temperature 1, full vocabulary, seed 0, all prompts, GOMAXPROCS workers.
+type Options struct {
+	Samples     int     // samples per prompt (default 4)
+	Temperature float32 // sampling temperature (default 1)
+	TopK        int     // 0: full vocabulary
+	Seed        uint64  //
+	Workers     int     // goroutines (default GOMAXPROCS; 1 in wasm)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Samples <= 0 {
+		o.Samples = 4
+	}
+	if o.Temperature <= 0 {
+		o.Temperature = 1
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+// Metrics are the eval metrics of one model under one constitution. Rates are
+// in [0, 1]; lengths in tokens (without <eos>); entropy in nats.
+type Metrics struct {
+	Safety                float64 `json:"safety"`                 // harmful prompts refused without complying
+	Helpfulness           float64 `json:"helpfulness"`            // benign prompts answered with every core step
+	BorderlineHelpfulness float64 `json:"borderline_helpfulness"` // borderline prompts answered with every core step
+	OverRefusal           float64 `json:"over_refusal"`           // benign and borderline prompts refused
+	Reasoning             float64 `json:"reasoning"`              // reasoning probes answered right
+	LengthBenign          float64 `json:"length_benign"`          // mean response tokens on benign prompts
+	Entropy               float64 `json:"entropy"`                // mean per-token entropy of the sampled responses
+	Distinct2             float64 `json:"distinct2"`              // distinct bigrams / bigrams across a prompt's samples, mean over prompts
+	NPrompts              int     `json:"n_prompts"`              // prompts evaluated
+	NSamples              int     `json:"n_samples"`              // responses sampled
+}
+
+// Sample is one graded response.
+type Sample struct {
+	Prompt   world.Prompt
+	Response []int32
+	Entropy  []float32 // per generated token (including <eos> when reached)
+	Verdict  world.Verdict
+}
+
+// Generate samples one response to context (which ends with <bot>) with the
+// KV cache, and returns the response (without <eos>) and the entropy of the
+// sampling distribution at each generated position.
+func Generate(m *model.Model, context []int32, eos int32, maxLen int, temp float32, topK int, rng *rand.Rand) ([]int32, []float32, error) {
+	V := m.Config().Vocab
+	cache := m.NewKVCache()
+	logits := make([]float32, len(context)*V)
+	if err := m.Extend(cache, context, logits); err != nil {
+		return nil, nil, err
+	}
+	last := logits[(len(context)-1)*V:]
+	probs := make([]float32, V)
+	step := make([]float32, V)
+	var resp []int32
+	var ents []float32
+	for len(resp) < maxLen {
+		num.Softmax(probs, last, temp)
+		ents = append(ents, float32(num.Entropy(probs)))
+		tok := int32(model.Sample(probs, topK, rng.Float64()))
+		if tok == eos {
+			break
+		}
+		resp = append(resp, tok)
+		if cache.Len() >= m.Config().Ctx {
+			break
+		}
+		if err := m.Extend(cache, []int32{tok}, step); err != nil {
+			return nil, nil, err
+		}
+		last = step
+	}
+	return resp, ents, nil
+}
+
+// Run samples and grades opt.Samples responses to every prompt under
+// constitution c.
+func Run(m *model.Model, w *world.World, c world.Constitution, prompts []world.Prompt, opt Options) ([]Sample, error) {
+	opt = opt.withDefaults()
+	n := len(prompts) * opt.Samples
+	out := make([]Sample, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(opt.Workers, n) {
+		wg.Go(func() {
+			for k := range next {
+				i, j := k/opt.Samples, k%opt.Samples
+				p := prompts[i]
+				rng := rand.New(rand.NewPCG(opt.Seed, uint64(i*opt.Samples+j)))
+				ctx := w.Context(c, p.Tokens)
+				maxLen := min(MaxResponse, m.Config().Ctx-len(ctx))
+				resp, ents, err := Generate(m, ctx, w.EOSID(), maxLen, opt.Temperature, opt.TopK, rng)
+				if err != nil {
+					errs[k] = fmt.Errorf("prompt %s: %w", p.ID, err)
+					continue
+				}
+				out[k] = Sample{Prompt: p, Response: resp, Entropy: ents, Verdict: w.Judge(p, resp)}
+			}
+		})
+	}
+	for k := range n {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Evaluate runs the held-out prompts of w under c and summarises them.
+func Evaluate(m *model.Model, w *world.World, c world.Constitution, opt Options) (Metrics, []Sample, error) {
+	samples, err := Run(m, w, c, w.Eval, opt)
+	if err != nil {
+		return Metrics{}, nil, err
+	}
+	return Summarize(samples, opt.withDefaults().Samples), samples, nil
+}
+
+// Summarize turns graded samples (grouped by prompt, samplesPer each, in
+// order) into Metrics.
+func Summarize(samples []Sample, samplesPer int) Metrics {
+	var m Metrics
+	var nHarm, nBen, nBord, nReas, nOver, safe, help, bhelp, over, correct float64
+	var lenSum, entSum, entN float64
+	for _, s := range samples {
+		v := s.Verdict
+		switch s.Prompt.Family {
+		case world.Harmful:
+			nHarm++
+			safe += b2f(v.Safe)
+		case world.Benign:
+			nBen++
+			help += b2f(v.Helpful)
+			lenSum += float64(len(s.Response))
+		case world.Borderline:
+			nBord++
+			bhelp += b2f(v.Helpful)
+		case world.Reasoning:
+			nReas++
+			correct += b2f(v.Correct)
+		}
+		if s.Prompt.Family == world.Benign || s.Prompt.Family == world.Borderline {
+			nOver++
+			over += b2f(v.Refused)
+		}
+		for _, e := range s.Entropy {
+			entSum += float64(e)
+			entN++
+		}
+	}
+	m.Safety = ratio(safe, nHarm)
+	m.Helpfulness = ratio(help, nBen)
+	m.BorderlineHelpfulness = ratio(bhelp, nBord)
+	m.OverRefusal = ratio(over, nOver)
+	m.Reasoning = ratio(correct, nReas)
+	m.LengthBenign = ratio(lenSum, nBen)
+	m.Entropy = ratio(entSum, entN)
+	m.NSamples = len(samples)
+	if samplesPer > 0 {
+		m.NPrompts = len(samples) / samplesPer
+		var d2 float64
+		groups := 0
+		for g := 0; g+samplesPer <= len(samples); g += samplesPer {
+			resps := make([][]int32, samplesPer)
+			for j := range samplesPer {
+				resps[j] = samples[g+j].Response
+			}
+			d2 += Distinct(resps, 2)
+			groups++
+		}
+		m.Distinct2 = ratio(d2, float64(groups))
+	}
+	return m
+}
+
+// Distinct is distinct-n: the number of distinct n-grams across the responses
+// over the number of n-grams (0 when there are none).
+func Distinct(responses [][]int32, n int) float64 {
+	seen := map[string]bool{}
+	total := 0
+	key := make([]byte, 0, 4*n)
+	for _, r := range responses {
+		for i := 0; i+n <= len(r); i++ {
+			key = key[:0]
+			for _, t := range r[i : i+n] {
+				key = append(key, byte(t), byte(t>>8), byte(t>>16), byte(t>>24))
+			}
+			seen[string(key)] = true
+			total++
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(len(seen)) / float64(total)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}

@@ -1,0 +1,27 @@
+// Package world is the closed synthetic world of COPSD Lab: a word-level
+// vocabulary, families of prompts (benign, borderline, harmful, reasoning),
+// authors who answer them, constitutions that condition those authors, and an
+// exact judge.
+//
+// The world is small enough for a tiny transformer to learn in minutes, and it
+// is built so that the mechanism the COPSD paper describes can arise from the
+// data rather than from a script: documents that carry a constitution follow its
+// rules, and with probability Rho (the leakage knob) their author is also
+// over-cautious — shorter answers, hedges, refusals of borderline and some
+// benign requests, written as boilerplate (one refusal sentence, one hedge,
+// the first step in its plainest words): short, conservative and low in
+// entropy, like the contracted teacher the paper describes. At Rho = 0 safety and expressiveness are independent in the
+// data; at Rho > 0 they are correlated.
+//
+// Harmful content is placeholder only: a compliant answer to a harmful request
+// is a fixed, non-actionable pattern ("obtain the forbidden parts") that the
+// judge can recognise exactly.
+//
+// A dialogue is laid out as
+//
+//	[<sys> constitution </sys>] <user> prompt <bot> response <eos>
+//
+// Conventions: every random choice takes an injected *rand.Rand; the same seed
+// gives the same documents. Functions that take user text return an error that
+// names what is wrong; nothing here panics on user input.
+package world

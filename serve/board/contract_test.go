@@ -1,0 +1,383 @@
+package board_test
+
+// The contract: one table of requests, good and bad, run against the local server (serve.Server
+// over SQLite, on a loopback port) and, when COPSD_WORKER_URL is set, against the Cloudflare
+// Worker under `wrangler dev` (make test-worker). Both must answer every request with the same
+// status and the same error field.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/copsdlab/copsd/serve"
+	"github.com/copsdlab/copsd/serve/board"
+	"github.com/copsdlab/copsd/serve/board/sqlitestore"
+	"github.com/copsdlab/copsd/serve/manifest"
+)
+
+// edgeLimit mirrors the rate limit binding in wrangler.jsonc (100 requests per 60 s per client),
+// so the local server under test limits like the edge.
+const edgeLimit = 100
+
+func startLocal(t *testing.T) string {
+	t.Helper()
+	store, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := board.NewHandler(board.Config{
+		Store:   store,
+		Limiter: board.NewTokenBucket(board.TokenBucketConfig{Rate: edgeLimit / 60.0, Burst: edgeLimit}),
+		Logger:  slog.New(slog.DiscardHandler),
+	})
+	app := fstest.MapFS{
+		"index.html":           {Data: []byte("<!doctype html><title>lab</title>")},
+		"asset-manifest.json":  {Data: []byte(`{"engine.wasm":"engine.93a44bbb.wasm"}`)},
+		"engine.93a44bbb.wasm": {Data: []byte("\x00asm\x01\x00\x00\x00")},
+	}
+	srv, err := serve.New(serve.Config{App: app, API: api, OnClose: store.Close, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		store.Close()
+	})
+	return ts.URL
+}
+
+// workerURL returns COPSD_WORKER_URL once the worker answers, or skips.
+func workerURL(t *testing.T) string {
+	t.Helper()
+	base := strings.TrimSuffix(os.Getenv("COPSD_WORKER_URL"), "/")
+	if base == "" {
+		t.Skip("COPSD_WORKER_URL not set: run `make test-worker`")
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(base + "/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker at %s did not come up within 90s: %v", base, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func TestContractLocal(t *testing.T) {
+	runContract(t, startLocal(t))
+}
+
+func TestContractWorker(t *testing.T) {
+	base := workerURL(t)
+	t.Run("static", func(t *testing.T) { checkStatic(t, base) })
+	runContract(t, base)
+}
+
+func runContract(t *testing.T, base string) {
+	class := newClass(t)
+	t.Run("post and list", func(t *testing.T) { checkPostAndList(t, base, class) })
+	t.Run("bad requests", func(t *testing.T) {
+		for _, tt := range badRequests(class) {
+			t.Run(tt.name, func(t *testing.T) {
+				resp, body := send(t, base, tt.req)
+				if resp.StatusCode != tt.status {
+					t.Fatalf("got %d %s, want %d", resp.StatusCode, body, tt.status)
+				}
+				e := errorBody(t, resp, body)
+				if e.Field != tt.field {
+					t.Errorf("field %q (%s), want %q", e.Field, e.Message, tt.field)
+				}
+				if tt.status == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
+					t.Error("405 without Allow")
+				}
+			})
+		}
+	})
+	// Last: it spends the client's rate limit.
+	t.Run("rate limit", func(t *testing.T) { checkRateLimit(t, base, class) })
+}
+
+func newClass(t *testing.T) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "test-" + hex.EncodeToString(b)
+}
+
+type req struct {
+	method, path, contentType, body string
+	header                          map[string]string
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+func send(t *testing.T, base string, q req) (*http.Response, []byte) {
+	t.Helper()
+	r, err := http.NewRequest(q.method, base+q.path, strings.NewReader(q.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.body == "" {
+		r.Body, r.ContentLength = nil, 0
+	}
+	if q.contentType != "" {
+		r.Header.Set("Content-Type", q.contentType)
+	}
+	for k, v := range q.header {
+		r.Header.Set(k, v)
+	}
+	resp, err := client.Do(r)
+	if err != nil {
+		t.Fatalf("%s %s: %v", q.method, q.path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+type apiError struct {
+	Message      string            `json:"error"`
+	Field        string            `json:"field"`
+	UnknownWords []json.RawMessage `json:"unknown_words"`
+	RetryAfter   int               `json:"retry_after"`
+}
+
+func errorBody(t *testing.T, resp *http.Response, body []byte) apiError {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	var e apiError
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || e.Message == "" {
+		t.Fatalf("error body %q: %v", body, err)
+	}
+	return e
+}
+
+const goodRun = `{"name":"Ana","constitution":"refuse weapons. refuse hacking. be helpful.","recipe":"copsd","model":"base-rho50",
+"seed":%d,"metrics":{"safety":0.9,"helpfulness":0.75,"borderline_helpfulness":0.5,"over_refusal":0.125,"reasoning":0.625,
+"distinct2":0.5,"diversity":0.4375,"length_benign":18.5,"entropy":1.75},"collapse_step":%s}`
+
+func checkPostAndList(t *testing.T, base, class string) {
+	var posted []board.Run
+	for i, collapse := range []string{"null", "40", "0"} {
+		resp, body := send(t, base, req{method: "POST", path: "/api/board/" + class + "/runs",
+			contentType: "application/json", body: fmt.Sprintf(goodRun, 1000+i, collapse)})
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("post %d: %d %s", i, resp.StatusCode, body)
+		}
+		var r board.Run
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.ID <= 0 || r.Class != class || r.Seed != int64(1000+i) || r.Constitution != "refuse weapons . refuse hacking . be helpful ." ||
+			time.Since(r.CreatedAt).Abs() > time.Hour || r.Metrics.Diversity != 0.4375 {
+			t.Errorf("post %d answered %s", i, body)
+		}
+		if (collapse == "null") != (r.CollapseStep == nil) {
+			t.Errorf("post %d: collapse_step %v, sent %s", i, r.CollapseStep, collapse)
+		}
+		posted = append(posted, r)
+	}
+	list := func(query string) board.ListResponse {
+		resp, body := send(t, base, req{method: "GET", path: "/api/board/" + class + query})
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("GET %s: %d %s", query, resp.StatusCode, body)
+		}
+		var l board.ListResponse
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	first := list("?limit=2")
+	if len(first.Runs) != 2 || first.Next == nil || first.Class != class {
+		t.Fatalf("first page: %+v", first)
+	}
+	second := list("?limit=2&before=" + *first.Next)
+	if len(second.Runs) != 1 || second.Next != nil {
+		t.Fatalf("second page: %+v", second)
+	}
+	got := append(first.Runs, second.Runs...)
+	for i, r := range got {
+		if want := posted[len(posted)-1-i]; !reflect.DeepEqual(r, want) {
+			t.Errorf("listed run %d:\n got %+v\nwant %+v", i, r, want)
+		}
+	}
+	resp, body := send(t, base, req{method: "HEAD", path: "/api/board/" + class})
+	if resp.StatusCode != http.StatusOK || len(body) != 0 {
+		t.Errorf("HEAD: %d, %d bytes", resp.StatusCode, len(body))
+	}
+}
+
+type badCase struct {
+	name   string
+	req    req
+	status int
+	field  string
+}
+
+// badRequests is the table of requests both servers must refuse alike.
+func badRequests(class string) []badCase {
+	const ct = "application/json"
+	runs := "/api/board/" + class + "/runs"
+	good := fmt.Sprintf(goodRun, 7, "null")
+	replace := func(old, new string) string {
+		if !strings.Contains(good, old) {
+			panic("no " + old + " in the good run")
+		}
+		return strings.Replace(good, old, new, 1)
+	}
+	post := func(body string) req { return req{method: "POST", path: runs, contentType: ct, body: body} }
+	return []badCase{
+		// 404: not a board path.
+		{"unknown api path", req{method: "GET", path: "/api/nothing"}, 404, ""},
+		{"board root", req{method: "GET", path: "/api/board"}, 404, ""},
+		{"trailing slash", req{method: "GET", path: "/api/board/" + class + "/"}, 404, ""},
+		{"run by id", req{method: "GET", path: runs + "/1"}, 404, ""},
+		// 405, with Allow.
+		{"GET runs", req{method: "GET", path: runs}, 405, ""},
+		{"PUT runs", req{method: "PUT", path: runs, contentType: ct, body: good}, 405, ""},
+		{"DELETE board", req{method: "DELETE", path: "/api/board/" + class}, 405, ""},
+		{"POST board", req{method: "POST", path: "/api/board/" + class, contentType: ct, body: good}, 405, ""},
+		{"PATCH board", req{method: "PATCH", path: "/api/board/" + class, contentType: ct, body: good}, 405, ""},
+		// 400: the class code.
+		{"short class", req{method: "GET", path: "/api/board/ab"}, 400, "class"},
+		{"long class", req{method: "GET", path: "/api/board/" + strings.Repeat("a", 33)}, 400, "class"},
+		{"upper-case class", req{method: "GET", path: "/api/board/CS101"}, 400, "class"},
+		{"underscore class", req{method: "GET", path: "/api/board/cs_101"}, 400, "class"},
+		{"escaped class", req{method: "GET", path: "/api/board/cs%2d101"}, 400, "class"},
+		{"post to bad class", req{method: "POST", path: "/api/board/a.b.c/runs", contentType: ct, body: good}, 400, "class"},
+		// 400: the query.
+		{"limit 0", req{method: "GET", path: "/api/board/" + class + "?limit=0"}, 400, "limit"},
+		{"limit 101", req{method: "GET", path: "/api/board/" + class + "?limit=101"}, 400, "limit"},
+		{"limit word", req{method: "GET", path: "/api/board/" + class + "?limit=all"}, 400, "limit"},
+		{"before negative", req{method: "GET", path: "/api/board/" + class + "?before=-5"}, 400, "before"},
+		{"unknown parameter", req{method: "GET", path: "/api/board/" + class + "?sort=name"}, 400, "sort"},
+		{"repeated parameter", req{method: "GET", path: "/api/board/" + class + "?limit=1&limit=2"}, 400, "limit"},
+		// 415: not JSON.
+		{"no content type", req{method: "POST", path: runs, body: good}, 415, "Content-Type"},
+		{"text/plain", req{method: "POST", path: runs, contentType: "text/plain", body: good}, 415, "Content-Type"},
+		{"form", req{method: "POST", path: runs, contentType: "application/x-www-form-urlencoded", body: good}, 415, "Content-Type"},
+		{"latin-1 json", req{method: "POST", path: runs, contentType: "application/json; charset=latin1", body: good}, 415, "Content-Type"},
+		// 413: too large.
+		{"17 KiB body", post(replace(`"Ana"`, `"`+strings.Repeat("a", 17<<10)+`"`)), 413, ""},
+		// 400: not strict JSON of the right shape.
+		{"empty body", post(""), 400, ""},
+		{"malformed", post(`{"name":`), 400, ""},
+		{"array", post(`[1,2,3]`), 400, ""},
+		{"trailing data", post(good + `{"name":"again"}`), 400, ""},
+		{"unknown field", post(replace(`"name":"Ana"`, `"name":"Ana","admin":true`)), 400, "admin"},
+		{"unknown metric", post(replace(`"entropy":1.75`, `"entropy":1.75,"kl_teacher":0.2`)), 400, "kl_teacher"},
+		{"duplicate key", post(replace(`"name":"Ana"`, `"name":"Ana","name":"Bob"`)), 400, "name"},
+		{"invalid utf-8", post(replace(`"Ana"`, "\"A\xffna\"")), 400, ""},
+		{"seed as string", post(replace(`"seed":7`, `"seed":"7"`)), 400, "seed"},
+		{"metric as string", post(replace(`"safety":0.9`, `"safety":"0.9"`)), 400, "metrics.safety"},
+		{"metric overflow", post(replace(`"safety":0.9`, `"safety":1e999`)), 400, "metrics.safety"},
+		// 422: well-formed, invalid.
+		{"empty name", post(replace(`"Ana"`, `" "`)), 422, "name"},
+		{"long name", post(replace(`"Ana"`, `"`+strings.Repeat("n", 41)+`"`)), 422, "name"},
+		{"control in name", post(replace(`"Ana"`, `"A\u0000na"`)), 422, "name"},
+		{"unknown word", post(replace(`refuse hacking`, `refuse hackng`)), 422, "constitution"},
+		{"not a rule", post(replace(`be helpful`, `be weapons`)), 422, "constitution"},
+		{"contradiction", post(replace(`be helpful.`, `be brief. be detailed.`)), 422, "constitution"},
+		{"unknown recipe", post(replace(`"copsd"`, `"sft"`)), 422, "recipe"},
+		{"unknown model", post(replace(`"base-rho50"`, `"gpt"`)), 422, "model"},
+		{"negative seed", post(replace(`"seed":7`, `"seed":-7`)), 422, "seed"},
+		{"fractional seed", post(replace(`"seed":7`, `"seed":7.5`)), 422, "seed"},
+		{"seed past 2^53", post(replace(`"seed":7`, `"seed":9007199254740993`)), 422, "seed"},
+		{"rate above 1", post(replace(`"safety":0.9`, `"safety":1.5`)), 422, "metrics.safety"},
+		{"negative rate", post(replace(`"over_refusal":0.125`, `"over_refusal":-0.125`)), 422, "metrics.over_refusal"},
+		{"long answers", post(replace(`"length_benign":18.5`, `"length_benign":65`)), 422, "metrics.length_benign"},
+		{"entropy above 10", post(replace(`"entropy":1.75`, `"entropy":11`)), 422, "metrics.entropy"},
+		{"missing metric", post(replace(`"reasoning":0.625,`, ``)), 422, "metrics.reasoning"},
+		{"missing collapse_step", post(replace(`,"collapse_step":null`, ``)), 422, "collapse_step"},
+		{"collapse_step too large", post(replace(`"collapse_step":null`, `"collapse_step":100001`)), 422, "collapse_step"},
+		{"negative collapse_step", post(replace(`"collapse_step":null`, `"collapse_step":-1`)), 422, "collapse_step"},
+	}
+}
+
+// checkRateLimit spends the client's allowance (100 a minute on both servers) and expects a 429
+// with Retry-After and a JSON error.
+func checkRateLimit(t *testing.T, base, class string) {
+	for i := range 3 * edgeLimit {
+		resp, body := send(t, base, req{method: "GET", path: "/api/board/" + class + "?limit=1"})
+		switch resp.StatusCode {
+		case http.StatusOK:
+			continue
+		case http.StatusTooManyRequests:
+			secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+			if err != nil || secs < 1 || secs > 60 {
+				t.Errorf("Retry-After %q", resp.Header.Get("Retry-After"))
+			}
+			errorBody(t, resp, body)
+			t.Logf("429 after %d more requests, Retry-After %ds", i, secs)
+			return
+		default:
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	t.Fatalf("no 429 after %d requests", 3*edgeLimit)
+}
+
+// checkStatic: the platform serves the app with the right types, and not the precompressed
+// variants or the placeholder.
+func checkStatic(t *testing.T, base string) {
+	get := func(path string) (*http.Response, []byte) {
+		resp, body := send(t, base, req{method: "GET", path: path})
+		return resp, body
+	}
+	resp, body := get("/")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !bytes.Contains(body, []byte("<")) {
+		t.Fatalf("/: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	resp, body = get("/" + manifest.Name)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("%s: %d %q", manifest.Name, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	m, err := manifest.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm := m["engine.wasm"]
+	if wasm == "" {
+		t.Fatalf("the manifest names no engine.wasm: %s", body)
+	}
+	resp, body = get("/" + wasm)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/wasm" || !bytes.HasPrefix(body, []byte("\x00asm")) {
+		t.Fatalf("%s: %d %q", wasm, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, hidden := range []string{"/index.html.br", "/" + manifest.Name + ".gz", "/" + manifest.Placeholder, "/.assetsignore"} {
+		if resp, _ := get(hidden); resp.StatusCode != 404 {
+			t.Errorf("%s: %d, want 404", hidden, resp.StatusCode)
+		}
+	}
+	t.Logf("served / (%s), %s and %s (application/wasm)", "text/html", manifest.Name, wasm)
+}

@@ -1,0 +1,63 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"syscall/js"
+	"time"
+)
+
+// bindingPeriod is the period of the rate limit binding's "simple" setting in wrangler.jsonc: a
+// refused client is told to come back after it.
+const bindingPeriod = 60 * time.Second
+
+// bindingLimiter is a board.Limiter over a Workers rate limit binding. The in-memory token bucket
+// of the local server is no use here: every request runs in a fresh instance, so the counting
+// must live in the platform.
+type bindingLimiter struct {
+	binding js.Value
+}
+
+func (l bindingLimiter) Allow(_ context.Context, key string) (ok bool, retryAfter time.Duration, err error) {
+	defer func() {
+		if v := recover(); v != nil { // a JS exception from limit()
+			ok, retryAfter, err = false, 0, errors.New("rate limit binding: limit() threw")
+		}
+	}()
+	arg := js.Global().Get("Object").New()
+	arg.Set("key", key)
+	res, err := await(l.binding.Call("limit", arg))
+	if err != nil {
+		return false, 0, err
+	}
+	if res.Get("success").Truthy() {
+		return true, 0, nil
+	}
+	return false, bindingPeriod, nil
+}
+
+// await waits for a JS promise. It does not give up on a cancelled context: the callbacks must
+// stay alive until the promise settles, and the binding answers in microseconds.
+func await(promise js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	done := make(chan result, 1)
+	var then, catch js.Func
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- result{v: args[0]}
+		return nil
+	})
+	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- result{err: errors.New(args[0].Call("toString").String())}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	promise.Call("then", then, catch)
+	r := <-done
+	return r.v, r.err
+}
