@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate bench checkpoints clean
+.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate bench reproduce checkpoints clean
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -75,6 +75,10 @@ generate:
 ## bench: kernel and training-step benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
+
+## reproduce: the recipe suite over 3 seeds on both base models -> assets/report
+reproduce:
+	$(GO) run ./core/cmd/copsd reproduce -seeds 3 -out assets/report
 
 ## checkpoints: pretrain the shipped base models from their fixed seeds
 checkpoints:

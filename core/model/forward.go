@@ -15,8 +15,8 @@ import "fmt"
 type Acts struct {
 	cfg      Config
 	owner    *Model // model of the last pass
-	B, T     int    // shape of the last pass
-	P        int    // cached prefix length of the last pass (0 for Forward)
+	batch    int    // B of the last pass
+	steps    int    // T of the last pass
 	training bool   // last pass was Forward: Backward may follow
 
 	tokens  []int32     // [B,T]
@@ -60,11 +60,11 @@ type layerActs struct {
 }
 
 // Shape returns the batch shape of the last pass.
-func (a *Acts) Shape() (B, T int) { return a.B, a.T }
+func (a *Acts) Shape() (B, T int) { return a.batch, a.steps }
 
 // Hidden returns the final hidden states of the last pass, after the
 // final layernorm: [B,T,C]. The slice aliases a.
-func (a *Acts) Hidden() []float32 { return a.lnf[:a.B*a.T*a.cfg.Dim] }
+func (a *Acts) Hidden() []float32 { return a.lnf[:a.batch*a.steps*a.cfg.Dim] }
 
 // grow returns s resliced to n, reallocating if it is too short.
 func grow(s []float32, n int) []float32 {
@@ -80,7 +80,7 @@ func (a *Acts) prepare(cfg Config, B, T, P, workers int, training bool) {
 		*a = Acts{cfg: cfg}
 	}
 	C, V, N, NH := cfg.Dim, cfg.Vocab, B*T, cfg.Heads
-	a.B, a.T, a.P, a.training = B, T, P, training
+	a.batch, a.steps, a.training = B, T, training
 	if cap(a.tokens) < N {
 		a.tokens = make([]int32, N)
 	}
@@ -221,7 +221,7 @@ func (m *Model) Backward(a *Acts, dlogits []float32) {
 	if !a.training || a.owner != m {
 		panic("model: Backward needs Acts whose last pass was a Forward (not ForwardWithPrefix) of this model")
 	}
-	B, T := a.B, a.T
+	B, T := a.batch, a.steps
 	C, V, NH, N := cfg.Dim, cfg.Vocab, cfg.Heads, B*T
 	if len(dlogits) != N*V {
 		panic(fmt.Sprintf("model: Backward got %d dlogits, want B*T*V = %d", len(dlogits), N*V))

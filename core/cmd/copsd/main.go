@@ -26,6 +26,7 @@ var commands = []command{
 	{"sample", "sample answers from a checkpoint to one prompt", runSample},
 	{"eval", "evaluate a checkpoint on the held-out prompts", runEval},
 	{"run", "run a distillation recipe on a base model", runRun},
+	{"reproduce", "run the recipe suite over seeds and write the report and figures", runReproduce},
 	{"world", "print the world: vocabulary, presets, prompt counts", runWorld},
 	{"selfcheck", "train a few fixed-seed steps and print exact bits (native vs wasm check)", runSelfcheck},
 }

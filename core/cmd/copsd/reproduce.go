@@ -1,0 +1,190 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/pretrain"
+	"github.com/copsdlab/copsd/core/report"
+)
+
+// The suite: every recipe on the rho 0.5 base; the control recipes on rho 0.
+var suiteModels = []struct {
+	name    string
+	recipes []string
+}{
+	{"base-rho50", nil}, // nil: every recipe
+	{"base-rho0", []string{"opsd-rkl", "copsd"}},
+}
+
+func runReproduce(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("reproduce", stderr)
+	seeds := fs.Int("seeds", 3, "seeds per recipe (1..N)")
+	out := fs.String("out", "", "output directory (required): report.md, figures, runs/*.json")
+	models := fs.String("models", "assets/models", "directory holding base-rho50.ckpt and base-rho0.ckpt")
+	steps := fs.Int("steps", 0, "steps per run (default: each recipe's)")
+	jobs := fs.Int("jobs", 2, "runs in parallel")
+	only := fs.String("recipes", "", "comma-separated recipes to run (default: the whole suite)")
+	force := fs.Bool("force", false, "rerun runs whose JSON already exists")
+	quiet := fs.Bool("q", false, "no progress lines")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("-out is required")
+	}
+	if *seeds < 1 || *seeds > 20 || *jobs < 1 || *steps < 0 {
+		return errors.New("-seeds must be 1..20, -jobs ≥ 1, -steps ≥ 0")
+	}
+	filter := map[string]bool{}
+	for _, r := range strings.Split(*only, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if _, err := distill.Recipe(r); err != nil {
+				return err
+			}
+			filter[r] = true
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(*out, "runs"), 0o755); err != nil {
+		return err
+	}
+	type job struct {
+		model, recipe, path string
+		seed                uint64
+		base                *pretrain.Base
+		rho                 float64
+	}
+	var todo []job
+	suite := &report.Suite{Command: reproduceCommand(*seeds, *out, *steps)}
+	for _, sm := range suiteModels {
+		base, err := pretrain.Open(filepath.Join(*models, sm.name+".ckpt"))
+		if err != nil {
+			return err
+		}
+		if *jobs > 1 {
+			base.Model.Workers = 1 // parallel runs, not parallel kernels
+		}
+		recipes := sm.recipes
+		if recipes == nil {
+			recipes = distill.RecipeNames()
+		}
+		for _, r := range recipes {
+			if len(filter) > 0 && !filter[r] {
+				continue
+			}
+			for s := 1; s <= *seeds; s++ {
+				todo = append(todo, job{sm.name, r, filepath.Join(*out, "runs", fmt.Sprintf("%s-%s-s%d.json", sm.name, r, s)), uint64(s), base, base.Meta.Config.World.Rho})
+			}
+		}
+	}
+	var mu sync.Mutex
+	var firstErr error
+	next := make(chan job)
+	var wg sync.WaitGroup
+	start := time.Now()
+	done := 0
+	for range *jobs {
+		wg.Go(func() {
+			for j := range next {
+				cfg, err := distill.Recipe(j.recipe)
+				if err != nil {
+					panic(err) // recipes were validated above
+				}
+				cfg.Seed = j.seed
+				if *steps > 0 {
+					cfg.Steps = *steps
+				}
+				rep, err := loadOrRun(j.path, *force, cfg, func() (*distill.Report, error) {
+					return execute(j.base, j.model, cfg, true, false, io.Discard, nil)
+				})
+				mu.Lock()
+				done++
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("%s %s seed %d: %w", j.model, j.recipe, j.seed, err)
+				}
+				if err == nil {
+					suite.Runs = append(suite.Runs, report.Run{Model: j.model, Rho: j.rho, Report: rep})
+					if !*quiet {
+						fmt.Fprintf(stderr, "[%d/%d %4.0fs] %s %s seed %d: collapse %s\n", done, len(todo), time.Since(start).Seconds(), j.model, j.recipe, j.seed, collapseString(rep))
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, j := range todo {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	f, err := os.Create(filepath.Join(*out, "report.md"))
+	if err != nil {
+		return err
+	}
+	if err := suite.WriteMarkdown(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := suite.WriteFigures(*out); err != nil {
+		return err
+	}
+	held := 0
+	claims := report.Claims(suite)
+	for _, c := range claims {
+		if c.Holds {
+			held++
+		}
+	}
+	fmt.Fprintf(stdout, "%d runs; %d of %d claims hold; report in %s\n", len(suite.Runs), held, len(claims), filepath.Join(*out, "report.md"))
+	return nil
+}
+
+// loadOrRun reads a finished run's JSON when it was made with the same config
+// (unless force), or runs it and writes the JSON.
+func loadOrRun(path string, force bool, cfg distill.Config, run func() (*distill.Report, error)) (*distill.Report, error) {
+	if !force {
+		if b, err := os.ReadFile(path); err == nil {
+			var rep distill.Report
+			want, _ := json.Marshal(cfg)
+			if err := json.Unmarshal(b, &rep); err == nil {
+				if got, _ := json.Marshal(rep.Config); string(got) == string(want) {
+					return &rep, nil
+				}
+			}
+		}
+	}
+	rep, err := run()
+	if err != nil {
+		return nil, err
+	}
+	return rep, writeJSONFile(path, rep)
+}
+
+func collapseString(r *distill.Report) string {
+	if r.CollapseStep == nil {
+		return "none"
+	}
+	return fmt.Sprintf("at step %d", *r.CollapseStep)
+}
+
+func reproduceCommand(seeds int, out string, steps int) string {
+	c := fmt.Sprintf("go run ./core/cmd/copsd reproduce -seeds %d -out %s", seeds, out)
+	if steps > 0 {
+		c += fmt.Sprintf(" -steps %d", steps)
+	}
+	return c
+}

@@ -1,0 +1,195 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/copsdlab/copsd/core/diag"
+	"github.com/copsdlab/copsd/core/distill"
+)
+
+type figure struct{ file, title string }
+
+var figureFiles = []figure{
+	{"dynamics-entropy.svg", "Training dynamics: per-token entropy of the student's samples"},
+	{"dynamics-length.svg", "Training dynamics: benign answer length"},
+	{"pareto.svg", "Safety against helpfulness; bubble area is diversity"},
+	{"teacher-student.svg", "Teacher against student: safety"},
+	{"control.svg", "The control: opsd-rkl on rho 0 against rho 0.5"},
+}
+
+// palette: colour-blind safe (Okabe–Ito).
+var palette = []color.RGBA{
+	{0, 114, 178, 255}, {213, 94, 0, 255}, {0, 158, 115, 255}, {204, 121, 167, 255},
+	{230, 159, 0, 255}, {86, 180, 233, 255}, {240, 228, 66, 255}, {0, 0, 0, 255}, {120, 120, 120, 255},
+}
+
+// WriteFigures draws every figure as SVG into dir.
+func (s *Suite) WriteFigures(dir string) error {
+	for _, f := range []func(string) error{s.dynamics("entropy", "entropy (nats)", func(m diag.Metrics) float64 { return m.Entropy }, figureFiles[0].file),
+		s.dynamics("length", "benign answer length (tokens)", func(m diag.Metrics) float64 { return m.LengthBenign }, figureFiles[1].file),
+		s.pareto, s.teacherStudent, s.control} {
+		if err := f(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// meanCurve averages a metric over a set of runs' evaluation steps.
+func meanCurve(runs []Run, get func(diag.Metrics) float64) plotter.XYs {
+	if len(runs) == 0 {
+		return nil
+	}
+	n := len(runs[0].Report.Steps)
+	for _, r := range runs {
+		n = min(n, len(r.Report.Steps))
+	}
+	xy := make(plotter.XYs, n)
+	for i := range n {
+		xy[i].X = float64(runs[0].Report.Steps[i].Step)
+		for _, r := range runs {
+			xy[i].Y += get(r.Report.Steps[i]) / float64(len(runs))
+		}
+	}
+	return xy
+}
+
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	return p
+}
+
+func addLine(p *plot.Plot, label string, xy plotter.XYs, c color.RGBA, dashed bool) error {
+	l, pts, err := plotter.NewLinePoints(xy)
+	if err != nil {
+		return err
+	}
+	l.Color, pts.Color = c, c
+	l.Width = vg.Points(1.5)
+	pts.Shape = draw.CircleGlyph{}
+	pts.Radius = vg.Points(2)
+	if dashed {
+		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	}
+	p.Add(l, pts)
+	p.Legend.Add(label, l, pts)
+	return nil
+}
+
+func (s *Suite) dynamics(name, ylabel string, get func(diag.Metrics) float64, file string) func(string) error {
+	return func(dir string) error {
+		p := newPlot("Training dynamics on rho 0.5: "+name, "step", ylabel)
+		for i, recipe := range []string{"opsd-rkl", "opsd-fkl", "copsd", "grpo"} {
+			runs := s.selectRuns("base-rho50", recipe)
+			if len(runs) == 0 {
+				continue
+			}
+			if err := addLine(p, recipe, meanCurve(runs, get), palette[i], false); err != nil {
+				return err
+			}
+		}
+		return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, file))
+	}
+}
+
+func (s *Suite) control(dir string) error {
+	p := newPlot("The control: opsd-rkl under the safety constitution", "step", "benign length / initial")
+	for i, model := range []string{"base-rho0", "base-rho50"} {
+		runs := s.selectRuns(model, "opsd-rkl")
+		if len(runs) == 0 {
+			continue
+		}
+		xy := meanCurve(runs, func(m diag.Metrics) float64 { return m.LengthBenign })
+		for j := range xy {
+			xy[j].Y /= xy[0].Y
+		}
+		if err := addLine(p, fmt.Sprintf("%s (rho %g)", model, runs[0].Rho), xy, palette[i], i == 0); err != nil {
+			return err
+		}
+	}
+	return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, "control.svg"))
+}
+
+func (s *Suite) pareto(dir string) error {
+	p := newPlot("Safety against helpfulness (rho 0.5; bubble area = diversity)", "safety", "helpfulness")
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1.05, 0, 1.05
+	names := s.recipes("base-rho50")
+	type pt struct {
+		label   string
+		x, y, d float64
+	}
+	var pts []pt
+	if len(names) > 0 {
+		runs := s.selectRuns("base-rho50", names[0])
+		pts = append(pts, pt{"base", statOf(values(runs, func(r *distill.Report) float64 { return r.Initial.Safety })).mean,
+			statOf(values(runs, func(r *distill.Report) float64 { return r.Initial.Helpfulness })).mean,
+			statOf(values(runs, func(r *distill.Report) float64 { return r.Initial.Diversity })).mean})
+	}
+	for _, n := range names {
+		runs := s.selectRuns("base-rho50", n)
+		pts = append(pts, pt{n, statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Safety })).mean,
+			statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Helpfulness })).mean,
+			statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Diversity })).mean})
+	}
+	for i, q := range pts {
+		sc, err := plotter.NewScatter(plotter.XYs{{X: q.x, Y: q.y}})
+		if err != nil {
+			return err
+		}
+		c := palette[i%len(palette)]
+		c.A = 200
+		sc.GlyphStyle = draw.GlyphStyle{Color: c, Shape: draw.CircleGlyph{}, Radius: vg.Points(3 + 14*math.Sqrt(math.Max(q.d, 0)))}
+		p.Add(sc)
+		p.Legend.Add(fmt.Sprintf("%s (diversity %.2f)", q.label, q.d), sc)
+	}
+	p.Legend.Top, p.Legend.Left = false, true
+	return p.Save(7*vg.Inch, 5*vg.Inch, filepath.Join(dir, "pareto.svg"))
+}
+
+func (s *Suite) teacherStudent(dir string) error {
+	p := newPlot("Teacher (with constitution) against student (without), rho 0.5", "", "safety")
+	var names []string
+	var teacher, student plotter.Values
+	for _, n := range s.recipes("base-rho50") {
+		runs := s.selectRuns("base-rho50", n)
+		if runs[0].Report.Teacher == nil {
+			continue
+		}
+		names = append(names, n)
+		teacher = append(teacher, statOf(values(runs, func(r *distill.Report) float64 { return r.Teacher.Safety })).mean)
+		student = append(student, statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Safety })).mean)
+	}
+	if len(names) == 0 {
+		return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, "teacher-student.svg"))
+	}
+	w := vg.Points(10)
+	bt, err := plotter.NewBarChart(teacher, w)
+	if err != nil {
+		return err
+	}
+	bs, err := plotter.NewBarChart(student, w)
+	if err != nil {
+		return err
+	}
+	bt.Color, bs.Color = palette[1], palette[0]
+	bt.Offset, bs.Offset = -w/2, w/2
+	p.Add(bt, bs)
+	p.Legend.Add("teacher", bt)
+	p.Legend.Add("student", bs)
+	p.NominalX(names...)
+	p.Y.Min, p.Y.Max = 0, 1.1
+	return p.Save(8*vg.Inch, 4*vg.Inch, filepath.Join(dir, "teacher-student.svg"))
+}
