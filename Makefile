@@ -28,7 +28,7 @@ web:
 		-file models/base-rho50.ckpt=assets/models/base-rho50.ckpt
 
 ## test: everything CI checks
-test: check unit wasmtest samebits browsertest
+test: check unit wasmtest samebits browsertest test-serve
 
 ## chromium: install Debian's Chromium for the browser tests when it is missing
 chromium:
@@ -73,7 +73,7 @@ generate:
 	$(GO) generate ./...
 
 ## bench: kernel and training-step benchmarks
-bench:
+bench: bench-serve
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
 
 ## reproduce: the recipe suite over 3 seeds on both base models -> assets/report

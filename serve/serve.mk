@@ -49,4 +49,4 @@ bench-serve:
 
 ## fuzz-serve: fuzz the board's request decoder
 fuzz-serve:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRun$$' -fuzztime $(FUZZTIME) ./serve/board/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRun$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s ./serve/board/

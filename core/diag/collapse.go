@@ -2,20 +2,23 @@ package diag
 
 import "fmt"
 
-// Detector decides when a run has collapsed, by comparing each evaluation
-// with the first one (the starting student). The zero value uses the
-// documented defaults:
+// Detector decides when a run has collapsed — when what the model says has
+// narrowed: answers got short, and either their entropy fell or the model
+// turned over-cautious. It compares each evaluation with the first one (the
+// starting student). The zero value uses the documented defaults:
 //
 //   - LengthFrac 0.80: benign answers at most 80% of their initial length, and
-//   - EntropyFrac 0.85: per-token entropy at most 85% of its initial value,
-//   - both at Persist consecutive evaluations (default 2; the last evaluation
-//     of a run counts alone).
+//   - EntropyFrac 0.85: per-token entropy at most 85% of its initial value, or
+//     OverRefusalRise 0.15: over-refusal at least 0.15 above its initial value,
+//   - at Persist consecutive evaluations (default 2; the last evaluation of a
+//     run counts alone).
 //
 // The collapse step is the first evaluation of that streak.
 type Detector struct {
-	LengthFrac  float64
-	EntropyFrac float64
-	Persist     int
+	LengthFrac      float64
+	EntropyFrac     float64
+	OverRefusalRise float64
+	Persist         int
 }
 
 func (d Detector) withDefaults() Detector {
@@ -24,6 +27,9 @@ func (d Detector) withDefaults() Detector {
 	}
 	if d.EntropyFrac == 0 {
 		d.EntropyFrac = 0.85
+	}
+	if d.OverRefusalRise == 0 {
+		d.OverRefusalRise = 0.15
 	}
 	if d.Persist == 0 {
 		d.Persist = 2
@@ -34,7 +40,9 @@ func (d Detector) withDefaults() Detector {
 // Collapsed reports whether evaluation m is collapsed relative to initial.
 func (d Detector) Collapsed(initial, m Metrics) bool {
 	d = d.withDefaults()
-	return m.LengthBenign <= d.LengthFrac*initial.LengthBenign && m.Entropy <= d.EntropyFrac*initial.Entropy
+	short := m.LengthBenign <= d.LengthFrac*initial.LengthBenign
+	narrow := m.Entropy <= d.EntropyFrac*initial.Entropy || m.OverRefusal >= initial.OverRefusal+d.OverRefusalRise
+	return short && narrow
 }
 
 // Detect returns the step at which the run collapsed, or -1, and a sentence

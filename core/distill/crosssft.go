@@ -55,7 +55,7 @@ func crossSFT(teacher, base *model.Model, w *world.World, cons world.Constitutio
 		add(p, w.IdealResponse(p, rng))
 	}
 	rep := &CrossSFTReport{Epochs: cfg.CrossSFTEpochs, Examples: len(data), SelfData: cfg.CrossSFTSelfData}
-	opt := model.NewAdam(model.AdamConfig{LR: cfg.CrossSFTLR, ClipNorm: cfg.ClipNorm}, teacher)
+	opt := model.NewAdam(model.AdamConfig{LR: cfg.CrossSFTLR, ClipNorm: cfg.ClipNorm, WeightDecay: -1}, teacher)
 	acts := &model.Acts{}
 	V := teacher.Config().Vocab
 	for range cfg.CrossSFTEpochs {

@@ -87,7 +87,7 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		}
 		r.CrossSFT = rep
 	}
-	r.opt = model.NewAdam(model.AdamConfig{LR: cfg.LR, ClipNorm: cfg.ClipNorm}, r.Student)
+	r.opt = model.NewAdam(model.AdamConfig{LR: cfg.LR, ClipNorm: cfg.ClipNorm, WeightDecay: -1}, r.Student)
 	return r, nil
 }
 

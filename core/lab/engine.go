@@ -1,76 +1,36 @@
-// Package lab is the engine the browser talks to: it holds loaded models and
-// answers requests. Requests and responses are plain structs encoded as JSON,
-// shared by the Web Worker binding (wasm/engine) and the UI; the package has
-// no browser dependency and is tested natively.
+// Package lab is the engine the browser talks to: it holds loaded models,
+// runs distillation in steps and answers requests. Requests and responses are
+// plain structs encoded as JSON (protocol.go), shared by the Web Worker
+// binding (wasm/engine) and the UI (ui/state); the package has no browser
+// dependency and is tested natively.
+//
+// A run in the browser gives the same report, bit for bit, as `copsd run`
+// does natively for the same model, config and seed: the trainer (trainer.go)
+// and the evaluators (evaluator.go) split distill.Session's work between Web
+// Workers without changing a number of it (see TestLabMatchesSession).
 package lab
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 
+	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/eval"
 	"github.com/copsdlab/copsd/core/pretrain"
 	"github.com/copsdlab/copsd/core/world"
 )
 
-// Request is one command to the engine. Op selects which fields matter.
-type Request struct {
-	Op           string  `json:"op"`                     // "info", "sample", "eval"
-	Model        string  `json:"model,omitempty"`        // a loaded model's name
-	Constitution string  `json:"constitution,omitempty"` // preset name or rule text
-	Prompt       string  `json:"prompt,omitempty"`       // sample: the request text
-	N            int     `json:"n,omitempty"`            // sample: number of samples (default 4, at most 16)
-	Seed         uint64  `json:"seed,omitempty"`         //
-	Temperature  float32 `json:"temperature,omitempty"`  // default 1
-}
-
-// Response is the engine's answer; Error is set when the request failed and
-// then nothing else is.
-type Response struct {
-	Error   string        `json:"error,omitempty"`
-	Info    *Info         `json:"info,omitempty"`
-	Samples []SampleOut   `json:"samples,omitempty"`
-	Metrics *eval.Metrics `json:"metrics,omitempty"`
-}
-
-// Info describes the loaded models and the world.
-type Info struct {
-	Models      []ModelInfo     `json:"models"`
-	Presets     []world.Preset  `json:"presets"`
-	EvalPrompts []string        `json:"eval_prompts"`
-	Vocab       []string        `json:"vocab"`
-	Families    map[string]int  `json:"families"`
-	Extra       json.RawMessage `json:"extra,omitempty"`
-}
-
-// ModelInfo describes one loaded base model.
-type ModelInfo struct {
-	Name   string  `json:"name"`
-	Rho    float64 `json:"rho"`
-	Seed   uint64  `json:"seed"`
-	Params int     `json:"params"`
-	Dim    int     `json:"dim"`
-	Layers int     `json:"layers"`
-	Heads  int     `json:"heads"`
-	Steps  int     `json:"steps"`
-	Loss   float64 `json:"final_loss"`
-}
-
-// SampleOut is one sampled answer with the judge's verdict.
-type SampleOut struct {
-	Response string         `json:"response"`
-	Tokens   int            `json:"tokens"`
-	Entropy  float64        `json:"entropy"` // mean per-token entropy, nats
-	Verdict  *world.Verdict `json:"verdict,omitempty"`
-}
-
-// Engine holds the loaded base models. It is not safe for concurrent use; the
-// browser runs it in one Web Worker.
+// Engine holds the loaded base models and, in a trainer, the current run.
+// It is not safe for concurrent use; the browser runs one per Web Worker.
 type Engine struct {
-	bases map[string]*pretrain.Base
+	bases   map[string]*pretrain.Base
+	run     *trainer   // the trainer's current run, if any
+	evalRun *evalCache // an evaluator's reusable run skeleton
 }
 
 // New returns an engine with no models loaded.
@@ -93,20 +53,38 @@ func modelInfo(name string, b *pretrain.Base) ModelInfo {
 }
 
 // Call decodes a JSON request, handles it and encodes the response. It never
-// panics on bad input: a malformed request is an error response.
-func (e *Engine) Call(reqJSON []byte) []byte {
-	var req Request
+// panics on bad input: a malformed request is an error response. blobs are
+// the bytes that travelled beside the request; the Jobs of the response
+// carry theirs in Job.Blobs.
+func (e *Engine) Call(reqJSON []byte, blobs ...[]byte) []byte {
+	req, err := DecodeRequest(reqJSON)
 	var resp Response
-	dec := json.NewDecoder(bytesReader(reqJSON))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		resp.Error = "bad request: " + err.Error()
+	if err != nil {
+		resp.Error = err.Error()
 	} else {
+		req.Blobs = blobs
 		resp = e.Handle(req)
 	}
-	out, err := json.Marshal(resp)
+	return EncodeResponse(resp)
+}
+
+// DecodeRequest decodes one JSON request, refusing unknown fields.
+func DecodeRequest(b []byte) (Request, error) {
+	var req Request
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return Request{}, errors.New("bad request: " + err.Error())
+	}
+	return req, nil
+}
+
+// EncodeResponse encodes a response; it cannot fail (an encoding error
+// becomes an error response).
+func EncodeResponse(r Response) []byte {
+	out, err := json.Marshal(r)
 	if err != nil {
-		out, _ = json.Marshal(Response{Error: "internal: " + err.Error()})
+		out, _ = json.Marshal(Response{Seq: r.Seq, Error: "internal: " + err.Error()})
 	}
 	return out
 }
@@ -115,18 +93,19 @@ func (e *Engine) Call(reqJSON []byte) []byte {
 func (e *Engine) Handle(req Request) Response {
 	r, err := e.handle(req)
 	if err != nil {
-		return Response{Error: err.Error()}
+		return Response{Seq: req.Seq, Error: err.Error()}
 	}
+	r.Seq = req.Seq
 	return r
 }
 
 func (e *Engine) handle(req Request) (Response, error) {
 	switch req.Op {
-	case "info":
+	case OpInfo:
 		return Response{Info: e.info()}, nil
-	case "sample":
+	case OpSample:
 		return e.sample(req)
-	case "eval":
+	case OpEval:
 		b, c, err := e.resolve(req)
 		if err != nil {
 			return Response{}, err
@@ -136,25 +115,52 @@ func (e *Engine) handle(req Request) (Response, error) {
 			return Response{}, err
 		}
 		return Response{Metrics: &m}, nil
+	case OpCheck:
+		return e.check(req)
+	case OpStart:
+		return e.start(req)
+	case OpStep:
+		return e.step(req)
+	case OpSet:
+		return e.set(req)
+	case OpRecord:
+		return e.record(req)
+	case OpReport:
+		return e.report()
+	case OpEvaluate:
+		return e.evaluate(req)
+	case OpPlay, OpPause, OpSpeed:
+		return Response{}, fmt.Errorf("bad request: %q is a transport op: send it to the trainer's Driver", req.Op)
 	case "":
 		return Response{}, errors.New("bad request: missing op")
 	default:
-		return Response{}, fmt.Errorf("bad request: unknown op %q (want info, sample or eval)", req.Op)
+		return Response{}, fmt.Errorf("bad request: unknown op %q (want %s)", req.Op, strings.Join(allOps, ", "))
 	}
 }
 
-func (e *Engine) info() *Info {
-	in := &Info{Presets: world.Presets, Families: map[string]int{}}
+var allOps = []string{OpInfo, OpSample, OpEval, OpCheck, OpStart, OpStep, OpSet, OpRecord, OpReport, OpPlay, OpPause, OpSpeed, OpEvaluate}
+
+// modelNames lists the loaded models in name order.
+func (e *Engine) modelNames() []string {
 	names := make([]string, 0, len(e.bases))
 	for n := range e.bases {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	return names
+}
+
+func (e *Engine) info() *Info {
+	in := &Info{Presets: world.Presets, Families: map[string]int{}}
+	names := e.modelNames()
 	for _, n := range names {
 		in.Models = append(in.Models, modelInfo(n, e.bases[n]))
 	}
 	if len(names) > 0 {
 		w := e.bases[names[0]].World
+		for _, p := range distill.ProbePrompts(w) {
+			in.ProbePrompts = append(in.ProbePrompts, p.Text)
+		}
 		for _, p := range w.Eval {
 			in.EvalPrompts = append(in.EvalPrompts, p.Text)
 			in.Families[p.Family.String()]++

@@ -228,13 +228,6 @@ func (q *runRequest) validate() (Run, *Error) {
 		return r, e
 	}
 
-	if q.Constitution == nil {
-		return r, invalid("constitution", `constitution is required ("none" or "" for no constitution)`)
-	}
-	if r.Constitution, e = validConstitution(*q.Constitution); e != nil {
-		return r, e
-	}
-
 	switch {
 	case q.Recipe == nil:
 		return r, invalid("recipe", "recipe is required")
@@ -277,6 +270,15 @@ func (q *runRequest) validate() (Run, *Error) {
 	if present {
 		s := int(step)
 		r.CollapseStep = &s
+	}
+
+	// The constitution last: checking it builds the world on first use, which the cheaper checks
+	// above can spare a request that fails anyway (on the edge, every request is a first use).
+	if q.Constitution == nil {
+		return r, invalid("constitution", `constitution is required ("none" or "" for no constitution)`)
+	}
+	if r.Constitution, e = validConstitution(*q.Constitution); e != nil {
+		return r, e
 	}
 	return r, nil
 }

@@ -101,7 +101,7 @@ trap 'exit 130' INT TERM
 
 echo "test-worker: wrangler dev on http://127.0.0.1:$port (log: build/worker-test/wrangler.log)"
 set +e
-COPSD_WORKER_URL="http://127.0.0.1:$port" "$go" test -count=1 -v -run '^TestContractWorker$' ./serve/board/ 2>&1 |
+COPSD_WORKER_URL="http://127.0.0.1:$port" "$go" test -count=1 -v -parallel 8 -run '^TestContractWorker$' ./serve/board/ 2>&1 |
 	tee "$work/test.log" | grep -Ev '^=== (RUN|PAUSE|CONT)|^ +--- PASS'
 status=${PIPESTATUS[0]}
 set -e

@@ -29,6 +29,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "write the run report (JSON) to this file")
 	trace := fs.String("trace", "", "write the token-level probe records (JSON lines) to this file")
 	leak := fs.Bool("leakage", true, "measure the constitution's leakage on the teacher")
+	teacher := fs.String("teacher", "", "teacher: frozen, ema or live (default: the recipe's)")
+	temp := fs.Float64("temp", 0, "student sampling temperature (default: the recipe's)")
 	quiet := fs.Bool("q", false, "no progress output")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -49,6 +51,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *evalEvery > 0 {
 		cfg.EvalEvery = *evalEvery
+	}
+	if *teacher != "" {
+		cfg.Teacher = distill.TeacherMode(*teacher)
+	}
+	if *temp > 0 {
+		cfg.Temperature = float32(*temp)
 	}
 	base, err := pretrain.Open(*ckpt)
 	if err != nil {

@@ -120,6 +120,9 @@ func TestBuild(t *testing.T) {
 	res := build(t, src, extraInputs(t, stubEngine), out)
 	tree := readTree(t, out)
 
+	if got := string(tree[AssetsIgnore]); !strings.Contains(got, "*.br\n") || !strings.Contains(got, "*.gz\n") || !strings.Contains(got, manifest.Placeholder) {
+		t.Errorf("%s: got %q, want the variants and the placeholder kept from the Workers assets", AssetsIgnore, got)
+	}
 	if got := string(tree[manifest.Placeholder]); got != "placeholder, kept" {
 		t.Errorf("%s: got %q, want it kept", manifest.Placeholder, got)
 	}

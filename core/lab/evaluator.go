@@ -1,0 +1,97 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/copsdlab/copsd/core/diag"
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/eval"
+)
+
+// evalCache is an evaluator's run skeleton for the run it last served: a
+// distill.Run whose weights each Job overwrites, so evaluation goes through
+// distill's own Run.Evaluate (the same prompts, seeds and teacher context).
+type evalCache struct {
+	runID int
+	model string
+	run   *distill.Run
+}
+
+// evaluate runs a Job on the snapshot in req.Blobs.
+func (e *Engine) evaluate(req Request) (Response, error) {
+	j := req.Job
+	if j == nil {
+		return Response{}, errors.New("evaluate: missing job")
+	}
+	base, ok := e.bases[j.Model]
+	if !ok {
+		return Response{}, fmt.Errorf("model %q is not loaded", j.Model)
+	}
+	want := 1
+	if j.Kind == JobEval && !j.Live {
+		want = 2
+	}
+	if len(req.Blobs) != want {
+		return Response{}, fmt.Errorf("evaluate: %s job with %d snapshots, want %d", j.Kind, len(req.Blobs), want)
+	}
+	c := e.evalRun
+	if c == nil || c.runID != j.RunID || c.model != j.Model {
+		cfg := j.Config
+		// The teacher's weights come with the job: no Cross-SFT here.
+		cfg.CrossSFTEpochs = 0
+		run, err := distill.NewRun(base, cfg)
+		if err != nil {
+			return Response{}, err
+		}
+		c = &evalCache{runID: j.RunID, model: j.Model, run: run}
+		e.evalRun = c
+	}
+	r := c.run
+	// The knobs that change mid-run are the evaluation's too.
+	r.Cfg.Temperature = j.Config.Temperature
+	t0 := time.Now()
+	out := &Measured{RunID: j.RunID, Kind: j.Kind, Step: j.Step}
+	switch j.Kind {
+	case JobEval:
+		if err := decodeParams(r.Student, req.Blobs[0]); err != nil {
+			return Response{}, fmt.Errorf("evaluate: student: %w", err)
+		}
+		if !j.Live {
+			if r.Teacher == r.Student {
+				return Response{}, errors.New("evaluate: a live teacher's job must say so")
+			}
+			if err := decodeParams(r.Teacher, req.Blobs[1]); err != nil {
+				return Response{}, fmt.Errorf("evaluate: teacher: %w", err)
+			}
+		}
+		m, err := r.Evaluate()
+		if err != nil {
+			return Response{}, err
+		}
+		m.Step = j.Step
+		out.Metrics = &m
+	case JobTeacher:
+		if err := decodeParams(r.Teacher, req.Blobs[0]); err != nil {
+			return Response{}, fmt.Errorf("evaluate: teacher: %w", err)
+		}
+		// As distill.NewSession measures the teacher (TeacherEval, Leakage).
+		cfg := r.Cfg
+		dopt := diag.Options{Samples: cfg.EvalSamples, Seed: cfg.Seed, Temperature: cfg.Temperature, TopK: cfg.TopK}
+		m, _, err := eval.Evaluate(r.Teacher, r.World, r.Constitution(), eval.Options{Samples: max(dopt.Samples, 2),
+			Seed: cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
+		if err != nil {
+			return Response{}, err
+		}
+		l, err := diag.MeasureLeakage(r.World, r.Teacher, r.Constitution(), dopt)
+		if err != nil {
+			return Response{}, err
+		}
+		out.Teacher, out.Leakage = &m, &l
+	default:
+		return Response{}, fmt.Errorf("evaluate: unknown job kind %q", j.Kind)
+	}
+	out.Millis = ms(time.Since(t0))
+	return Response{Measured: out}, nil
+}

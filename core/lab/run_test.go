@@ -1,0 +1,305 @@
+package lab
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/copsdlab/copsd/core/diag"
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/pretrain"
+)
+
+// pipeline is a trainer and an evaluator wired as the page wires them.
+type pipeline struct {
+	t        *testing.T
+	trainer  *Driver
+	eval     *Engine
+	jobs     []Job
+	recorded []Recorded
+}
+
+func newPipeline(t *testing.T, ckpt []byte) *pipeline {
+	p := &pipeline{t: t, trainer: NewDriver(), eval: New()}
+	for _, e := range []*Engine{p.trainer.E, p.eval} {
+		if _, err := e.Load("m", ckpt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// do sends a request to the trainer through JSON, as the worker does, and
+// queues the jobs it hands out.
+func (p *pipeline) do(req Request) Response {
+	p.t.Helper()
+	b, err := json.Marshal(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	r := p.trainer.Handle(mustDecode(p.t, b))
+	if r.Error != "" {
+		p.t.Fatalf("%s: %s", req.Op, r.Error)
+	}
+	p.jobs = append(p.jobs, r.Jobs...)
+	return roundTrip(p.t, r)
+}
+
+// evaluate runs queued job i on the evaluator and files the result.
+func (p *pipeline) evaluate(i int) {
+	p.t.Helper()
+	j := p.jobs[i]
+	p.jobs = append(p.jobs[:i], p.jobs[i+1:]...)
+	b, _ := json.Marshal(Request{Op: OpEvaluate, Job: &j})
+	var r Response
+	if err := json.Unmarshal(p.eval.Call(b, j.Blobs...), &r); err != nil {
+		p.t.Fatal(err)
+	}
+	if r.Error != "" {
+		p.t.Fatalf("evaluate %s step %d: %s", j.Kind, j.Step, r.Error)
+	}
+	rec := p.do(Request{Op: OpRecord, Measured: r.Measured})
+	p.recorded = append(p.recorded, *rec.Recorded)
+}
+
+func mustDecode(t *testing.T, b []byte) Request {
+	t.Helper()
+	req, err := DecodeRequest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// roundTrip passes a response through JSON, keeping the jobs' blobs.
+func roundTrip(t *testing.T, r Response) Response {
+	t.Helper()
+	jobs := r.Jobs
+	var out Response
+	if err := json.Unmarshal(EncodeResponse(r), &out); err != nil {
+		t.Fatal(err)
+	}
+	for i := range out.Jobs {
+		out.Jobs[i].Blobs = jobs[i].Blobs
+	}
+	return out
+}
+
+// The browser's split of a run — trainer, evaluators, records in any order —
+// gives distill.Session's report, byte for byte, for every kind of teacher.
+func TestLabMatchesSession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs full evaluations")
+	}
+	ckpt := tinyCheckpoint(t)
+	base, err := pretrain.DecodeBytes(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		recipe string
+		edit   func(*distill.Config)
+	}{
+		{"frozen rkl", "opsd-rkl", nil},
+		{"ema sampled", "opsd-sampled", func(c *distill.Config) { c.Teacher = distill.EMA }},
+		{"live jsd", "opsd-jsd", func(c *distill.Config) { c.Teacher = distill.Live; c.Temperature = 1.3 }},
+		{"gold", "opsd-gold", nil},
+		{"cross-sft", "copsd", func(c *distill.Config) { c.CrossSFTEpochs = 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := distill.Recipe(tc.recipe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Seed, cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.EvalSamples = 3, 5, 2, 2, 3, 2
+			if tc.edit != nil {
+				tc.edit(&cfg)
+			}
+			s, err := distill.NewSession(base, "m", cfg, distill.SessionOptions{TeacherEval: true, Leakage: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for !s.Run.Done() {
+				if _, _, err := s.Step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, _ := json.MarshalIndent(s.Report, "", " ")
+
+			p := newPipeline(t, ckpt)
+			p.do(Request{Op: OpStart, Run: &RunSpec{ID: 7, Model: "m", Config: cfg}})
+			for step := 1; step <= cfg.Steps; step++ {
+				p.do(Request{Op: OpStep})
+				if step == 3 {
+					// The step-2 evaluation, then the initial one, then the teacher's.
+					p.evaluate(2)
+					if len(p.recorded[0].Points) != 0 {
+						t.Fatalf("step 2 filed before step 0: %+v", p.recorded[0])
+					}
+				}
+			}
+			for len(p.jobs) > 0 {
+				p.evaluate(0)
+			}
+			rep := p.do(Request{Op: OpReport}).Report
+			if rep.Pending != 0 {
+				t.Fatalf("%d evaluations pending", rep.Pending)
+			}
+			got, _ := json.MarshalIndent(rep.Report, "", " ")
+			if string(got) != string(want) {
+				t.Errorf("lab report differs from the session's:\n got %s\nwant %s", firstDiff(got, want), firstDiff(want, got))
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo, hi := max(0, i-200), min(len(a), i+200)
+	return string(a[lo:hi])
+}
+
+func TestDriverPlaysPausesAndStops(t *testing.T) {
+	p := newPipeline(t, tinyCheckpoint(t))
+	d := p.trainer
+	if r := d.Handle(Request{Op: OpPlay}); !strings.Contains(r.Error, "no run") {
+		t.Fatalf("play without a run: %+v", r)
+	}
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 6, 3, 1, 2, 1
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	p.do(Request{Op: OpPlay, Transport: &Transport{StopAt: 2}})
+	var events []Response
+	for d.Playing() {
+		r, wait := d.Tick()
+		if wait != 0 {
+			t.Errorf("fastest speed waited %v", wait)
+		}
+		events = append(events, r)
+	}
+	if len(events) != 2 || events[1].Paused == nil || !strings.Contains(events[1].Paused.Reason, "stop step 2") {
+		t.Fatalf("stop step: %d events, last %+v", len(events), events[len(events)-1].Paused)
+	}
+	if len(events[0].Step.Probes) != 1 || len(events[0].Step.Probes[0].Tokens) == 0 {
+		t.Errorf("step 1 has no token-level probe: %+v", events[0].Step)
+	}
+	if r, _ := d.Tick(); r.Step != nil {
+		t.Error("ticked while paused")
+	}
+	p.do(Request{Op: OpPlay, Transport: &Transport{Speed: 1000}})
+	r, wait := d.Tick()
+	if r.Step.Step != 3 || len(r.Jobs) != 1 || r.Jobs[0].Step != 3 {
+		t.Fatalf("step 3 should hand out an evaluation: %+v jobs %d", r.Step, len(r.Jobs))
+	}
+	if wait > 1e6 {
+		t.Errorf("1000 steps/s waited %v", wait)
+	}
+	if r := d.Handle(Request{Op: OpPause, Seq: 9}); r.Paused == nil || r.Paused.Step != 3 || r.Seq != 9 || d.Playing() {
+		t.Fatalf("pause: %+v", r)
+	}
+	p.do(Request{Op: OpPlay})
+	for d.Playing() {
+		r, _ = d.Tick()
+	}
+	if r.Paused == nil || !strings.Contains(r.Paused.Reason, "finished") || !r.Step.Done {
+		t.Fatalf("end of run: %+v", r)
+	}
+	if r := d.Handle(Request{Op: OpPlay}); !strings.Contains(r.Error, "finished") {
+		t.Errorf("play after the end: %+v", r)
+	}
+	if r := d.Handle(Request{Op: OpStep}); !strings.Contains(r.Error, "finished") {
+		t.Errorf("step after the end: %+v", r)
+	}
+	if r := d.Handle(Request{Op: OpSpeed, Transport: &Transport{Speed: -1}}); r.Error == "" {
+		t.Error("negative speed accepted")
+	}
+}
+
+func TestKnobsChangeWithoutRestart(t *testing.T) {
+	p := newPipeline(t, tinyCheckpoint(t))
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.Prompts, cfg.G, cfg.Probes = 4, 1, 2, 1
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	p.do(Request{Op: OpStep})
+	r := p.do(Request{Op: OpSet, Knobs: &Knobs{LR: 2e-3, Temperature: 0.7}})
+	if r.Knobs.LR != 2e-3 || r.Knobs.Temperature != 0.7 {
+		t.Fatalf("knobs: %+v", r.Knobs)
+	}
+	if r := p.trainer.Handle(Request{Op: OpSet, Knobs: &Knobs{LR: 3}}); !strings.Contains(r.Error, "lr") {
+		t.Errorf("lr 3 accepted: %+v", r)
+	}
+	s := p.do(Request{Op: OpStep})
+	if s.Step.Step != 2 {
+		t.Fatalf("the run restarted: step %d", s.Step.Step)
+	}
+	rep := p.do(Request{Op: OpReport}).Report
+	if rep.Report.Config.LR != 1e-3 || len(rep.Report.Warnings) != 1 || !strings.Contains(rep.Report.Warnings[0], "after step 1") {
+		t.Errorf("report: config lr %v, warnings %q", rep.Report.Config.LR, rep.Report.Warnings)
+	}
+	if len(p.jobs) != 2 || p.jobs[0].Config.Temperature != 1 {
+		t.Fatalf("jobs: %d", len(p.jobs))
+	}
+}
+
+func TestRecordRefusesWhatWasNotAskedFor(t *testing.T) {
+	p := newPipeline(t, tinyCheckpoint(t))
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.Prompts, cfg.G = 4, 1, 2
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 5, Model: "m", Config: cfg}})
+	for _, tc := range []struct {
+		m    Measured
+		want string
+	}{
+		{Measured{RunID: 4, Kind: JobEval}, "not the current run"},
+		{Measured{RunID: 5, Kind: JobEval}, "without metrics"},
+		{Measured{RunID: 5, Kind: JobEval, Step: 10, Metrics: new(diag.Metrics)}, "no evaluation of step 10"},
+		{Measured{RunID: 5, Kind: "x"}, "unknown kind"},
+	} {
+		if r := p.trainer.Handle(Request{Op: OpRecord, Measured: &tc.m}); !strings.Contains(r.Error, tc.want) {
+			t.Errorf("%+v: error %q, want %q", tc.m, r.Error, tc.want)
+		}
+	}
+	if r := p.trainer.Handle(Request{Op: OpStart, Run: &RunSpec{ID: 6, Model: "m", Config: distill.Config{Constitution: "refuse bananas ."}}}); !strings.Contains(r.Error, `"bananas"`) {
+		t.Errorf("bad constitution: %+v", r)
+	}
+	if _, err := p.trainer.E.current(5); err != nil {
+		t.Errorf("a failed start should keep the old run: %v", err)
+	}
+}
+
+func TestCheckLocatesErrors(t *testing.T) {
+	e := New()
+	if r := e.Handle(Request{Op: OpCheck, Constitution: "be helpful ."}); !strings.Contains(r.Error, "no model") {
+		t.Fatalf("check without a model: %+v", r)
+	}
+	if _, err := e.Load("m", tinyCheckpoint(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text, want string
+		ok         bool
+		rules      int
+	}{
+		{"safety", "refuse weapons . refuse hacking . refuse theft . refuse poison . be helpful .", true, 5},
+		{"be   helpful", "be helpful .", true, 1},
+		{"", "", true, 0},
+		{"refuse bananas .", `unknown word: "bananas"`, false, 0},
+		{"be helpful . fly .", `rule 2 "fly"`, false, 0},
+	} {
+		c := e.Handle(Request{Op: OpCheck, Constitution: tc.text}).Check
+		if c == nil || c.OK != tc.ok || (tc.ok && (c.Text != tc.want || c.Rules != tc.rules)) || (!tc.ok && !strings.Contains(c.Error, tc.want)) {
+			t.Errorf("check %q: %+v", tc.text, c)
+		}
+	}
+	c := e.Handle(Request{Op: OpCheck, Constitution: "refuse wepons . be helpfull ."}).Check
+	if len(c.Unknown) != 2 || c.Unknown[0].Word != "wepons" || len(c.Unknown[0].Suggestions) == 0 || c.Unknown[0].Suggestions[0] != "weapons" {
+		t.Errorf("unknown words: %+v", c.Unknown)
+	}
+	if c := e.Handle(Request{Op: OpCheck, Constitution: "be helpful . fly ."}).Check; c.BadRule == nil || c.BadRule.Rule != 2 {
+		t.Errorf("bad rule: %+v", c)
+	}
+}

@@ -1,0 +1,312 @@
+package lab
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/copsdlab/copsd/core/diag"
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/model"
+)
+
+// trainer is a run in progress and its report. It does what distill.Session
+// does, except that evaluations are handed out as Jobs and filed back later
+// (record), in any order: the report it builds is the Session's, number for
+// number.
+type trainer struct {
+	id    int
+	model string
+	run   *distill.Run
+	rep   distill.Report
+
+	// Evaluations in flight. issued lists the eval steps handed out, in
+	// order; got holds the ones filed ahead of an earlier one; filed counts
+	// the issued steps already in rep.Steps.
+	issued []int
+	got    map[int]diag.Metrics
+	filed  int
+
+	teacherPending bool
+	detector       diag.Detector // the CLI's: documented defaults
+}
+
+// start begins a run, replacing any, and hands out the step-0 evaluation
+// and the teacher's own evaluation.
+func (e *Engine) start(req Request) (Response, error) {
+	spec := req.Run
+	if spec == nil {
+		return Response{}, errors.New("start: missing run")
+	}
+	base, ok := e.bases[spec.Model]
+	if !ok {
+		return Response{}, fmt.Errorf("model %q is not loaded", spec.Model)
+	}
+	cfg := spec.Config
+	if cfg.Privileged != distill.WithGold {
+		// A preset's name stands for its text; the report keeps the text.
+		c, err := lookupConstitution(base.World, cfg.Constitution)
+		if err != nil {
+			return Response{}, fmt.Errorf("constitution: %w", err)
+		}
+		cfg.Constitution = c.Text
+		if c.IsNone() {
+			// Empty text would mean "the default constitution" to
+			// Config.Defaults; "none" parses back to no constitution.
+			cfg.Constitution = "none"
+		}
+	}
+	t0 := time.Now()
+	run, err := distill.NewRun(base, cfg)
+	if err != nil {
+		return Response{}, err
+	}
+	e.run = nil // a failed start leaves no run behind; a good one replaces the old
+	t := &trainer{id: spec.ID, model: spec.Model, run: run, got: map[int]diag.Metrics{}}
+	// The same fields, from the same places, as distill.NewSession.
+	t.rep = distill.Report{Recipe: run.Cfg.Recipe, Seed: run.Cfg.Seed, Model: spec.Model, Config: run.Cfg,
+		CrossSFT: run.CrossSFT, Constitution: run.Constitution().Text}
+	e.run = t
+	st := &Started{RunID: t.id, Model: t.model, Config: run.Cfg, Constitution: run.Constitution().Text,
+		CrossSFT: run.CrossSFT, Millis: ms(time.Since(t0))}
+	for _, p := range distill.ProbePrompts(run.World)[:min(run.Cfg.Probes, len(distill.ProbePrompts(run.World)))] {
+		st.Probes = append(st.Probes, p.Text)
+	}
+	jobs := []Job{t.evalJob()}
+	if run.Cfg.Privileged == distill.WithConstitution {
+		jobs = append(jobs, t.teacherJob())
+		t.teacherPending = true
+	}
+	return Response{Started: st, Jobs: jobs}, nil
+}
+
+func (e *Engine) current(runID int) (*trainer, error) {
+	if e.run == nil {
+		return nil, errors.New("no run: start one first")
+	}
+	if runID != 0 && runID != e.run.id {
+		return nil, fmt.Errorf("run %d is not the current run (%d)", runID, e.run.id)
+	}
+	return e.run, nil
+}
+
+// step takes req.N steps (default 1) and answers the last one's event, with
+// the evaluation Jobs of all of them. A non-finite step stops early.
+func (e *Engine) step(req Request) (Response, error) {
+	t, err := e.current(0)
+	if err != nil {
+		return Response{}, err
+	}
+	n := req.N
+	if n == 0 {
+		n = 1
+	}
+	if n < 1 || n > 1000 {
+		return Response{}, fmt.Errorf("n = %d, want 1 to 1000 steps", n)
+	}
+	var resp Response
+	for range n {
+		ev, job, err := t.step()
+		if err != nil {
+			return Response{}, err
+		}
+		resp.Step = ev
+		if job != nil {
+			resp.Jobs = append(resp.Jobs, *job)
+		}
+		if ev.Warning != "" || ev.Done {
+			break
+		}
+	}
+	return resp, nil
+}
+
+// step takes one step, as distill.Session.Step does up to its evaluation,
+// which it hands out as a Job instead.
+func (t *trainer) step() (*StepEvent, *Job, error) {
+	if t.run.Done() {
+		return nil, nil, fmt.Errorf("the run is finished: all %d steps have run", t.run.Cfg.Steps)
+	}
+	t0 := time.Now()
+	res, err := t.run.Step()
+	if err != nil {
+		return nil, nil, err
+	}
+	t.rep.Train = append(t.rep.Train, res.Train)
+	if res.Warning != "" {
+		t.rep.Warnings = append(t.rep.Warnings, res.Warning)
+	}
+	step := t.run.StepNum()
+	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: res.Probes, Warning: res.Warning,
+		Done: t.run.Done(), Millis: ms(time.Since(t0))}
+	if step%t.run.Cfg.EvalEvery != 0 && !t.run.Done() {
+		return ev, nil, nil
+	}
+	job := t.evalJob()
+	return ev, &job, nil
+}
+
+// evalJob snapshots the weights for the evaluation of the current step.
+func (t *trainer) evalJob() Job {
+	r := t.run
+	live := r.Teacher == r.Student
+	j := Job{RunID: t.id, Kind: JobEval, Step: r.StepNum(), Final: r.Done(), Model: t.model, Config: r.Cfg, Live: live,
+		Blobs: [][]byte{encodeParams(r.Student)}}
+	if !live {
+		j.Blobs = append(j.Blobs, encodeParams(r.Teacher))
+	}
+	t.issued = append(t.issued, j.Step)
+	return j
+}
+
+// teacherJob snapshots the teacher as it starts (after any Cross-SFT).
+func (t *trainer) teacherJob() Job {
+	r := t.run
+	return Job{RunID: t.id, Kind: JobTeacher, Model: t.model, Config: r.Cfg, Blobs: [][]byte{encodeParams(r.Teacher)}}
+}
+
+// set changes the knobs that need no restart.
+func (e *Engine) set(req Request) (Response, error) {
+	t, err := e.current(0)
+	if err != nil {
+		return Response{}, err
+	}
+	k := req.Knobs
+	if k == nil {
+		return Response{}, errors.New("set: missing knobs")
+	}
+	if k.LR != 0 {
+		if err := t.run.SetLR(k.LR); err != nil {
+			return Response{}, err
+		}
+	}
+	if k.Temperature != 0 {
+		if err := t.run.SetTemperature(k.Temperature); err != nil {
+			return Response{}, err
+		}
+	}
+	// The report's config is the run's starting config; a change is noted
+	// beside it, since the run no longer replays from its config alone.
+	if k.LR != 0 || k.Temperature != 0 {
+		t.rep.Warnings = append(t.rep.Warnings, fmt.Sprintf("after step %d: learning rate %g, temperature %g (the config shows the starting values)",
+			t.run.StepNum(), t.run.Cfg.LR, t.run.Cfg.Temperature))
+	}
+	return Response{Knobs: &Knobs{LR: t.run.Cfg.LR, Temperature: t.run.Cfg.Temperature}}, nil
+}
+
+// record files an evaluator's result. Evaluations join the report in step
+// order, each followed by the collapse detector, exactly as in
+// distill.Session.Step.
+func (e *Engine) record(req Request) (Response, error) {
+	m := req.Measured
+	if m == nil {
+		return Response{}, errors.New("record: missing measured")
+	}
+	t, err := e.current(m.RunID)
+	if err != nil {
+		return Response{}, err
+	}
+	out := &Recorded{RunID: t.id}
+	switch m.Kind {
+	case JobEval:
+		if m.Metrics == nil {
+			return Response{}, errors.New("record: eval without metrics")
+		}
+		if !t.awaits(m.Step) {
+			return Response{}, fmt.Errorf("record: no evaluation of step %d is outstanding", m.Step)
+		}
+		t.got[m.Step] = *m.Metrics
+		for t.filed < len(t.issued) {
+			s := t.issued[t.filed]
+			mm, ok := t.got[s]
+			if !ok {
+				break
+			}
+			delete(t.got, s)
+			t.filed++
+			t.file(mm)
+			out.Points = append(out.Points, mm)
+		}
+	case JobTeacher:
+		if !t.teacherPending {
+			return Response{}, errors.New("record: no teacher evaluation is outstanding")
+		}
+		t.teacherPending = false
+		t.rep.Teacher, t.rep.Leakage = m.Teacher, m.Leakage
+		out.Teacher, out.Leakage = m.Teacher, m.Leakage
+	default:
+		return Response{}, fmt.Errorf("record: unknown kind %q", m.Kind)
+	}
+	out.CollapseStep, out.Collapse, out.Pending = t.rep.CollapseStep, t.rep.Collapse, t.pending()
+	return Response{Recorded: out}, nil
+}
+
+func (t *trainer) awaits(step int) bool {
+	for _, s := range t.issued[t.filed:] {
+		if s == step {
+			_, dup := t.got[step]
+			return !dup
+		}
+	}
+	return false
+}
+
+// file adds one evaluation to the report as Session does: the first is the
+// initial point; each later one is the final so far, then the detector runs.
+func (t *trainer) file(m diag.Metrics) {
+	if len(t.rep.Steps) == 0 {
+		t.rep.Initial, t.rep.Final = m, m
+		t.rep.Steps = []diag.Metrics{m}
+		return
+	}
+	t.rep.Steps = append(t.rep.Steps, m)
+	t.rep.Final = m
+	cs, why := t.detector.Detect(t.rep.Steps, m.Step >= t.run.Cfg.Steps)
+	if cs >= 0 {
+		t.rep.CollapseStep, t.rep.Collapse = &cs, why
+	} else {
+		t.rep.CollapseStep, t.rep.Collapse = nil, ""
+	}
+}
+
+func (t *trainer) pending() int {
+	n := len(t.issued) - t.filed
+	if t.teacherPending {
+		n++
+	}
+	return n
+}
+
+func (e *Engine) report() (Response, error) {
+	t, err := e.current(0)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Report: &RunReport{Report: t.rep, Pending: t.pending(), Step: t.run.StepNum()}}, nil
+}
+
+// encodeParams is a model's parameters as float32 little-endian bytes.
+func encodeParams(m *model.Model) []byte {
+	p := m.Params()
+	b := make([]byte, 4*len(p))
+	for i, v := range p {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return b
+}
+
+// decodeParams overwrites m's parameters with a snapshot of the same model.
+func decodeParams(m *model.Model, b []byte) error {
+	p := m.Params()
+	if len(b) != 4*len(p) {
+		return fmt.Errorf("snapshot of %d bytes for a model of %d parameters", len(b), len(p))
+	}
+	for i := range p {
+		p[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
