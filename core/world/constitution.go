@@ -169,16 +169,14 @@ func PresetNames() []string {
 	return out
 }
 
-// LookupConstitution resolves a preset name, a path to a file holding a
-// constitution, or literal constitution text (anything with a space or ".").
+// LookupConstitution resolves a preset name, a path to an existing file
+// holding a constitution, or literal constitution text (anything else with a
+// space or ".").
 func (w *World) LookupConstitution(spec string) (Constitution, error) {
 	for _, p := range Presets {
 		if p.Name == spec {
 			return w.ParseConstitution(p.Text)
 		}
-	}
-	if strings.ContainsAny(spec, " .") {
-		return w.ParseConstitution(spec)
 	}
 	if st, err := os.Stat(spec); err == nil && !st.IsDir() {
 		if st.Size() > 4096 {
@@ -193,6 +191,9 @@ func (w *World) LookupConstitution(spec string) (Constitution, error) {
 			return Constitution{}, fmt.Errorf("constitution file %s: %w", spec, err)
 		}
 		return c, nil
+	}
+	if strings.ContainsAny(spec, " .") {
+		return w.ParseConstitution(spec)
 	}
 	return Constitution{}, fmt.Errorf("unknown constitution %q: not a preset (%s) and not a file", spec, strings.Join(PresetNames(), ", "))
 }
