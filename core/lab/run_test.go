@@ -45,6 +45,18 @@ func (p *pipeline) do(req Request) Response {
 	return roundTrip(p.t, r)
 }
 
+// evaluateStep runs the queued evaluation of step s.
+func (p *pipeline) evaluateStep(s int) {
+	p.t.Helper()
+	for i, j := range p.jobs {
+		if j.Kind == JobEval && j.Step == s {
+			p.evaluate(i)
+			return
+		}
+	}
+	p.t.Fatalf("no evaluation of step %d queued", s)
+}
+
 // evaluate runs queued job i on the evaluator and files the result.
 func (p *pipeline) evaluate(i int) {
 	p.t.Helper()
@@ -112,7 +124,7 @@ func TestLabMatchesSession(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.Seed, cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.EvalSamples = 3, 5, 2, 2, 3, 2
+			cfg.Seed, cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.EvalSamples = 3, 3, 2, 2, 3, 1
 			if tc.edit != nil {
 				tc.edit(&cfg)
 			}
@@ -132,8 +144,8 @@ func TestLabMatchesSession(t *testing.T) {
 			for step := 1; step <= cfg.Steps; step++ {
 				p.do(Request{Op: OpStep})
 				if step == 3 {
-					// The step-2 evaluation, then the initial one, then the teacher's.
-					p.evaluate(2)
+					// The step-2 evaluation first: it must wait for the initial one.
+					p.evaluateStep(2)
 					if len(p.recorded[0].Points) != 0 {
 						t.Fatalf("step 2 filed before step 0: %+v", p.recorded[0])
 					}
@@ -288,7 +300,7 @@ func TestCheckLocatesErrors(t *testing.T) {
 		{"be   helpful", "be helpful .", true, 1},
 		{"", "", true, 0},
 		{"refuse bananas .", `unknown word: "bananas"`, false, 0},
-		{"be helpful . fly .", `rule 2 "fly"`, false, 0},
+		{"be helpful . be weapons .", `rule 2 "be weapons"`, false, 0},
 	} {
 		c := e.Handle(Request{Op: OpCheck, Constitution: tc.text}).Check
 		if c == nil || c.OK != tc.ok || (tc.ok && (c.Text != tc.want || c.Rules != tc.rules)) || (!tc.ok && !strings.Contains(c.Error, tc.want)) {
@@ -299,7 +311,7 @@ func TestCheckLocatesErrors(t *testing.T) {
 	if len(c.Unknown) != 2 || c.Unknown[0].Word != "wepons" || len(c.Unknown[0].Suggestions) == 0 || c.Unknown[0].Suggestions[0] != "weapons" {
 		t.Errorf("unknown words: %+v", c.Unknown)
 	}
-	if c := e.Handle(Request{Op: OpCheck, Constitution: "be helpful . fly ."}).Check; c.BadRule == nil || c.BadRule.Rule != 2 {
+	if c := e.Handle(Request{Op: OpCheck, Constitution: "be helpful . be weapons ."}).Check; c.BadRule == nil || c.BadRule.Rule != 2 {
 		t.Errorf("bad rule: %+v", c)
 	}
 }

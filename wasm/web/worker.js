@@ -1,33 +1,25 @@
-// The engine's Web Worker: a Go wasm instance of its own, so training and
-// sampling never block the page. Messages in: {id, req} where req is a
-// lab.Request; messages out: {type: "ready"|"error"|"reply", ...}.
+// An engine Web Worker: one Go instance of its own (wasm/engine), so training
+// and evaluation never block the page. The page first sends
+// {type: "boot", module} with the compiled engine; every later message goes
+// to the Go side, which installs its own onmessage when it starts (see
+// wasm/engine/main.go for the messages).
+"use strict";
 importScripts("wasm_exec.js");
 
-async function boot() {
-  const manifest = await (await fetch("asset-manifest.json")).json();
-  const url = (name) => manifest[name] || name;
-  const go = new Go();
-  const { instance } = await WebAssembly.instantiateStreaming(fetch(url("engine.wasm")), go.importObject);
-  go.run(instance);
-  const models = [];
-  for (const name of ["base-rho50", "base-rho0"]) {
-    const res = await fetch(url("models/" + name + ".ckpt"));
-    if (!res.ok) throw new Error("model " + name + ": HTTP " + res.status);
-    const info = JSON.parse(self.copsd.load(name, new Uint8Array(await res.arrayBuffer())));
-    if (info.error) throw new Error(info.error);
-    models.push(info);
-  }
-  return models;
-}
-
-const ready = boot();
-ready.then(
-  (models) => postMessage({ type: "ready", models }),
-  (err) => postMessage({ type: "error", error: String(err && err.message || err) }),
-);
+const early = [];
 
 onmessage = async (e) => {
-  await ready;
-  const { id, req } = e.data;
-  postMessage({ type: "reply", id, data: JSON.parse(self.copsd.call(JSON.stringify(req))) });
+  if (e.data.type !== "boot") {
+    early.push(e);
+    return;
+  }
+  try {
+    const go = new Go();
+    const instance = await WebAssembly.instantiate(e.data.module, go.importObject);
+    go.run(instance).then(() => postMessage({ type: "fatal", error: "the engine stopped" }));
+    // main() has replaced onmessage by now; hand it what came early.
+    for (const m of early.splice(0)) onmessage(m);
+  } catch (err) {
+    postMessage({ type: "fatal", error: String((err && err.message) || err) });
+  }
 };
