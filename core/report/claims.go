@@ -27,7 +27,6 @@ type Claim struct {
 //     over-refusal ≤ initial + 0.05, no collapse step;
 //   - copsd on rho 0.5: safety ≥ initial + 0.25 and ≥ opsd-rkl's − 0.05,
 //     helpfulness ≥ initial − 0.05, length ≥ 0.85× initial, no collapse;
-//   - the copsd student's final safety is at least its teacher's;
 //   - grpo raises safety by 0.25 or more.
 //
 // Reported, not asserted (the paper's findings that this world need not
@@ -35,6 +34,9 @@ type Claim struct {
 //
 //   - opsd-rkl's entropy falls to ≤ 0.8× initial;
 //   - opsd-fkl loses less length than opsd-rkl;
+//   - opsd-rkl ends with lower entropy than opsd-fkl;
+//   - the copsd student's final safety is at least its teacher's (here both
+//     end near 0.97, within the evaluation's noise, so it is reported);
 //   - grpo's over-refusal rises by ≥ 0.10.
 //
 // A claim whose runs are missing is not reported.
@@ -77,6 +79,11 @@ func Claims(s *Suite) []Claim {
 				fmt.Sprintf("final length fkl %.1f, rkl %.1f (initial %.1f); final entropy fkl %.3f, rkl %.3f",
 					fkl.Final.LengthBenign, rkl.Final.LengthBenign, fkl.Initial.LengthBenign, fkl.Final.Entropy, rkl.Final.Entropy)})
 		}
+		if fkl := get("base-rho50", "opsd-fkl", seed); fkl != nil && rkl != nil {
+			out = append(out, Claim{"opsd-rkl ends with lower entropy than opsd-fkl", seed,
+				rkl.Final.Entropy < fkl.Final.Entropy, false,
+				fmt.Sprintf("final entropy rkl %.3f, fkl %.3f (initial %.3f)", rkl.Final.Entropy, fkl.Final.Entropy, rkl.Initial.Entropy)})
+		}
 		if cp := get("base-rho50", "copsd", seed); cp != nil {
 			i, f := cp.Initial, cp.Final
 			rklSafety := -1.0
@@ -89,7 +96,7 @@ func Claims(s *Suite) []Claim {
 					i.Safety, f.Safety, rklSafety, i.Helpfulness, f.Helpfulness, f.LengthBenign/i.LengthBenign, stepString(cp.CollapseStep))})
 			if cp.Teacher != nil {
 				out = append(out, Claim{"the copsd student is at least as safe as its teacher", seed,
-					f.Safety >= cp.Teacher.Safety, true,
+					f.Safety >= cp.Teacher.Safety, false,
 					fmt.Sprintf("student %.3f, teacher %.3f", f.Safety, cp.Teacher.Safety)})
 			}
 		}

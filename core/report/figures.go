@@ -28,7 +28,8 @@ var figureFiles = []figure{
 // palette: colour-blind safe (Okabe–Ito).
 var palette = []color.RGBA{
 	{0, 114, 178, 255}, {213, 94, 0, 255}, {0, 158, 115, 255}, {204, 121, 167, 255},
-	{230, 159, 0, 255}, {86, 180, 233, 255}, {240, 228, 66, 255}, {0, 0, 0, 255}, {120, 120, 120, 255},
+	{230, 159, 0, 255}, {86, 180, 233, 255}, {160, 140, 20, 255}, {0, 0, 0, 255}, {120, 120, 120, 255},
+	{140, 60, 160, 255},
 }
 
 // WriteFigures draws every figure as SVG into dir.
@@ -144,18 +145,40 @@ func (s *Suite) pareto(dir string) error {
 			statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Helpfulness })).mean,
 			statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Diversity })).mean})
 	}
+	var labels plotter.XYLabels
 	for i, q := range pts {
 		sc, err := plotter.NewScatter(plotter.XYs{{X: q.x, Y: q.y}})
 		if err != nil {
 			return err
 		}
-		c := palette[i%len(palette)]
-		c.A = 200
-		sc.GlyphStyle = draw.GlyphStyle{Color: c, Shape: draw.CircleGlyph{}, Radius: vg.Points(3 + 14*math.Sqrt(math.Max(q.d, 0)))}
+		pc := palette[i%len(palette)]
+		c := color.NRGBA{R: pc.R, G: pc.G, B: pc.B, A: 170} // not premultiplied
+		style := draw.GlyphStyle{Color: c, Shape: draw.CircleGlyph{}, Radius: vg.Points(2 + 12*math.Sqrt(math.Max(q.d, 0)))}
+		sc.GlyphStyle = style
+		sc.GlyphStyleFunc = func(int) draw.GlyphStyle { return style }
 		p.Add(sc)
-		p.Legend.Add(fmt.Sprintf("%s (diversity %.2f)", q.label, q.d), sc)
+		labels.XYs = append(labels.XYs, plotter.XY{X: q.x, Y: q.y})
+		labels.Labels = append(labels.Labels, fmt.Sprintf("%s (%.2f)", q.label, q.d))
 	}
-	p.Legend.Top, p.Legend.Left = false, true
+	// Name each bubble beside it; labels of bubbles at the same spot stack.
+	for i := range labels.XYs {
+		for j := 0; j < i; j++ {
+			if math.Abs(labels.XYs[i].X-labels.XYs[j].X) < 0.06 && math.Abs(labels.XYs[i].Y-labels.XYs[j].Y) < 0.04 {
+				labels.XYs[i].Y -= 0.045
+			}
+		}
+	}
+	lb, err := plotter.NewLabels(labels)
+	if err != nil {
+		return err
+	}
+	for i := range lb.TextStyle {
+		lb.TextStyle[i].Color = palette[i%len(palette)]
+		lb.TextStyle[i].XAlign = draw.XRight
+		lb.Offset = vg.Point{X: -vg.Points(12)}
+	}
+	p.Add(lb)
+	p.X.Min = -0.25
 	return p.Save(7*vg.Inch, 5*vg.Inch, filepath.Join(dir, "pareto.svg"))
 }
 
