@@ -72,23 +72,27 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 		}
 		m.Step = j.Step
 		out.Metrics = &m
-	case JobTeacher:
+	case JobTeacher, JobLeakage:
 		if err := decodeParams(r.Teacher, req.Blobs[0]); err != nil {
 			return Response{}, fmt.Errorf("evaluate: teacher: %w", err)
 		}
 		// As distill.NewSession measures the teacher (TeacherEval, Leakage).
 		cfg := r.Cfg
 		dopt := diag.Options{Samples: cfg.EvalSamples, Seed: cfg.Seed, Temperature: cfg.Temperature, TopK: cfg.TopK}
-		m, _, err := eval.Evaluate(r.Teacher, r.World, r.Constitution(), eval.Options{Samples: max(dopt.Samples, 2),
-			Seed: cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
-		if err != nil {
-			return Response{}, err
+		if j.Kind == JobTeacher {
+			m, _, err := eval.Evaluate(r.Teacher, r.World, r.Constitution(), eval.Options{Samples: max(dopt.Samples, 2),
+				Seed: cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
+			if err != nil {
+				return Response{}, err
+			}
+			out.Teacher = &m
+			break
 		}
 		l, err := diag.MeasureLeakage(r.World, r.Teacher, r.Constitution(), dopt)
 		if err != nil {
 			return Response{}, err
 		}
-		out.Teacher, out.Leakage = &m, &l
+		out.Leakage = &l
 	default:
 		return Response{}, fmt.Errorf("evaluate: unknown job kind %q", j.Kind)
 	}

@@ -15,8 +15,8 @@ import (
 //     set, record, report. Every evaluation step it hands out a Job: a
 //     snapshot of the weights to evaluate;
 //   - evaluators (one or more Web Workers) run Jobs: the held-out evaluation
-//     of a snapshot, and the teacher's own evaluation and leakage at the
-//     start. They answer with a Measured, which the page passes back to the
+//     of a snapshot, and, once, the teacher's own evaluation and the
+//     constitution's leakage as the run starts. They answer with a Measured, which the page passes back to the
 //     trainer (record), so the trainer's Report is the run's one record;
 //   - the page (the UI, Go too) sends Requests and renders Responses.
 //
@@ -47,7 +47,8 @@ const (
 // Job kinds.
 const (
 	JobEval    = "eval"    // held-out evaluation of the student (and the teacher on its samples)
-	JobTeacher = "teacher" // the teacher's own evaluation with its constitution, and the leakage
+	JobTeacher = "teacher" // the teacher's own evaluation with its constitution
+	JobLeakage = "leakage" // the constitution's leakage on the teacher
 )
 
 // Request is one command to the engine. Op selects which fields matter.
@@ -201,7 +202,7 @@ type Knobs struct {
 // Job is an evaluation of a weight snapshot, run by an evaluator.
 type Job struct {
 	RunID  int            `json:"run_id"`
-	Kind   string         `json:"kind"` // JobEval or JobTeacher
+	Kind   string         `json:"kind"` // JobEval, JobTeacher or JobLeakage
 	Step   int            `json:"step"`
 	Final  bool           `json:"final"` // the run's last step
 	Model  string         `json:"model"`
@@ -211,8 +212,8 @@ type Job struct {
 	Live bool `json:"live"`
 
 	// Blobs are the parameters, float32 little-endian in layout order: for
-	// JobEval the student then (unless Live) the teacher; for JobTeacher the
-	// teacher.
+	// JobEval the student then (unless Live) the teacher; for JobTeacher and
+	// JobLeakage the teacher.
 	Blobs [][]byte `json:"-"`
 }
 
@@ -223,7 +224,7 @@ type Measured struct {
 	Step    int           `json:"step"`
 	Metrics *diag.Metrics `json:"metrics,omitempty"` // JobEval
 	Teacher *eval.Metrics `json:"teacher,omitempty"` // JobTeacher
-	Leakage *diag.Leakage `json:"leakage,omitempty"` // JobTeacher
+	Leakage *diag.Leakage `json:"leakage,omitempty"` // JobLeakage
 	Millis  float64       `json:"ms"`
 }
 

@@ -252,7 +252,7 @@ func TestKnobsChangeWithoutRestart(t *testing.T) {
 	if rep.Report.Config.LR != 1e-3 || len(rep.Report.Warnings) != 1 || !strings.Contains(rep.Report.Warnings[0], "after step 1") {
 		t.Errorf("report: config lr %v, warnings %q", rep.Report.Config.LR, rep.Report.Warnings)
 	}
-	if len(p.jobs) != 2 || p.jobs[0].Config.Temperature != 1 {
+	if len(p.jobs) != 3 || p.jobs[0].Config.Temperature != 1 {
 		t.Fatalf("jobs: %d", len(p.jobs))
 	}
 }

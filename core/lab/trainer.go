@@ -29,8 +29,8 @@ type trainer struct {
 	got    map[int]diag.Metrics
 	filed  int
 
-	teacherPending bool
-	detector       diag.Detector // the CLI's: documented defaults
+	teacherPending, leakagePending bool
+	detector                       diag.Detector // the CLI's: documented defaults
 }
 
 // start begins a run, replacing any, and hands out the step-0 evaluation
@@ -76,8 +76,8 @@ func (e *Engine) start(req Request) (Response, error) {
 	}
 	jobs := []Job{t.evalJob()}
 	if run.Cfg.Privileged == distill.WithConstitution {
-		jobs = append(jobs, t.teacherJob())
-		t.teacherPending = true
+		jobs = append(jobs, t.teacherJob(JobTeacher), t.teacherJob(JobLeakage))
+		t.teacherPending, t.leakagePending = true, true
 	}
 	return Response{Started: st, Jobs: jobs}, nil
 }
@@ -161,10 +161,11 @@ func (t *trainer) evalJob() Job {
 	return j
 }
 
-// teacherJob snapshots the teacher as it starts (after any Cross-SFT).
-func (t *trainer) teacherJob() Job {
+// teacherJob snapshots the teacher as it starts (after any Cross-SFT), for
+// its own evaluation or the leakage.
+func (t *trainer) teacherJob(kind string) Job {
 	r := t.run
-	return Job{RunID: t.id, Kind: JobTeacher, Model: t.model, Config: r.Cfg, Blobs: [][]byte{encodeParams(r.Teacher)}}
+	return Job{RunID: t.id, Kind: kind, Model: t.model, Config: r.Cfg, Blobs: [][]byte{encodeParams(r.Teacher)}}
 }
 
 // set changes the knobs that need no restart.
@@ -230,12 +231,17 @@ func (e *Engine) record(req Request) (Response, error) {
 			out.Points = append(out.Points, mm)
 		}
 	case JobTeacher:
-		if !t.teacherPending {
+		if !t.teacherPending || m.Teacher == nil {
 			return Response{}, errors.New("record: no teacher evaluation is outstanding")
 		}
 		t.teacherPending = false
-		t.rep.Teacher, t.rep.Leakage = m.Teacher, m.Leakage
-		out.Teacher, out.Leakage = m.Teacher, m.Leakage
+		t.rep.Teacher, out.Teacher = m.Teacher, m.Teacher
+	case JobLeakage:
+		if !t.leakagePending || m.Leakage == nil {
+			return Response{}, errors.New("record: no leakage measurement is outstanding")
+		}
+		t.leakagePending = false
+		t.rep.Leakage, out.Leakage = m.Leakage, m.Leakage
 	default:
 		return Response{}, fmt.Errorf("record: unknown kind %q", m.Kind)
 	}
@@ -273,8 +279,10 @@ func (t *trainer) file(m diag.Metrics) {
 
 func (t *trainer) pending() int {
 	n := len(t.issued) - t.filed
-	if t.teacherPending {
-		n++
+	for _, p := range []bool{t.teacherPending, t.leakagePending} {
+		if p {
+			n++
+		}
 	}
 	return n
 }

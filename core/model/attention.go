@@ -58,6 +58,9 @@ func axpy(y []float32, a float32, x []float32) {
 //	att[p] = e[p] * (1/sum)
 //	out[i] = Σ_p att[p]*v_p[i]                     (p in order, from 0)
 func attendQuery(out, att, q []float32, pre, loc kvSeg, scale float32) {
+	if simdKernel && simdAttend(out, att, q, pre, loc, scale) {
+		return
+	}
 	hs := len(q)
 	n := pre.n + loc.n
 	att = att[:n]
@@ -82,6 +85,9 @@ func attendQuery(out, att, q []float32, pre, loc kvSeg, scale float32) {
 // in place: s = dot*scale, then exp(s - max) normalised by their float32
 // sum (in order) times 1/sum. Every attention path calls it.
 func softmaxScores(row []float32, scale float32) {
+	if simdKernel && simdSoftmax(row, scale) {
+		return
+	}
 	mx := float32(math.Inf(-1))
 	for p, d := range row {
 		s := float32(d * scale)
@@ -114,6 +120,9 @@ func softmaxScores(row []float32, scale float32) {
 func attentionForward(out, att, scratch, qkv, preK, preV []float32, P, B, T, C, NH, workers int) {
 	hs := C / NH
 	scale := float32(1 / math.Sqrt(float64(hs)))
+	if att == nil && simdKernel && simdAttention(out, scratch, qkv, preK, preV, P, B, T, C, NH, workers, scale) {
+		return
+	}
 	parallelFor(workers, B*NH, func(chunk, lo, hi int) {
 		for bh := lo; bh < hi; bh++ {
 			b, h := bh/NH, bh%NH

@@ -28,7 +28,7 @@ type Acts struct {
 	logits  []float32   // [B,T,V]
 
 	wteT       []float32 // [C,V] the LM head weight, transposed
-	attScratch []float32 // [workers, hs*T] Kᵀ (training) or [workers, P+T] attention rows (inference)
+	attScratch []float32 // [workers, hs*T] Kᵀ (training) or [workers, P+T] attention rows (inference; more for the SIMD blocks)
 
 	// Backward pass scratch, allocated on first use.
 	dres  []float32 // [B,T,C] gradient of the residual stream
@@ -120,7 +120,11 @@ func (a *Acts) prepare(cfg Config, B, T, P, workers int, training bool) {
 	if training {
 		a.attScratch = grow(a.attScratch, workers*T*cfg.Dim/NH)
 	} else {
-		a.attScratch = grow(a.attScratch, workers*(P+T))
+		need := workers * (P + T)
+		if simdKernel && useSIMD && T > 1 {
+			need = max(need, simdAttnScratch(P, T, cfg.Dim/NH, NH, workers))
+		}
+		a.attScratch = grow(a.attScratch, need)
 	}
 }
 
@@ -205,6 +209,9 @@ func lmHeadForward(logits, x, wte, wteT []float32, N, C, V, workers int) {
 	for n := range N {
 		xr := x[n*C : (n+1)*C]
 		out := logits[n*V : (n+1)*V]
+		if simdKernel && simdDotRows(out, xr, wte, C) {
+			continue
+		}
 		for v := range out {
 			out[v] = dot(xr, wte[v*C:(v+1)*C])
 		}

@@ -19,8 +19,9 @@ package model
 //
 //   - Unrolling and register tiling (the 1×8 tiles of the Go kernel) and
 //     vectorisation (the 4×16 AVX and 4×8 SSE tiles of the amd64 kernels,
-//     which multiply with MULPS and then add with ADDPS, never FMA; a
-//     future wasm SIMD128 kernel) go ACROSS independent outputs (i, j):
+//     which multiply with MULPS and then add with ADDPS, never FMA; the
+//     wasm SIMD128 kernels of core/model/simd, f32x4.mul then f32x4.add,
+//     in 4×8, 1×32 and 1×16 tiles) go ACROSS independent outputs (i, j):
 //     each output keeps its own accumulator and walks k sequentially. A
 //     kernel may never split k into partial sums.
 //   - Parallel workers split only over output rows i, never over k, so
@@ -92,6 +93,9 @@ func (g *gemm) serial() {
 
 // rows computes output rows [i0, i1); check must have passed.
 func (g *gemm) rows(i0, i1 int) {
+	if simdKernel && g.simdRows(i0, i1) {
+		return
+	}
 	i := i0
 	for ; i+4 <= i1; i += 4 {
 		g.panel4(i)

@@ -57,6 +57,11 @@ func testGemmBits(t *testing.T) {
 	shapes := []struct{ M, N, K int }{
 		{1, 1, 1}, {1, 8, 5}, {4, 8, 3}, {5, 9, 7}, {7, 17, 33}, {13, 24, 64},
 		{64, 192, 64}, {3, 320, 64}, {33, 31, 0}, {0, 5, 5}, {129, 40, 20}, {8, 59, 17},
+		// from 16 rows the SIMD kernel packs B in 32-column slabs (and a
+		// transposed A panel by panel), unrolls k by four and finishes
+		// K%4 steps one at a time: full and partial slabs, every K%4, a
+		// last row or three
+		{16, 32, 5}, {21, 70, 1003}, {33, 64, 2}, {19, 96, 129}, {13, 70, 1000},
 	}
 	for _, s := range shapes {
 		for _, mode := range []string{"plain", "bias", "add", "transA"} {
@@ -115,7 +120,10 @@ func benchGemm(b *testing.B, M, N, K, workers int, transA bool) {
 }
 
 // BenchmarkMatmul times the kernel on the shapes of a d=64 training step
-// (B*T = 1024 rows): forward qkv, MLP up, weight gradient (strided Aᵀ).
+// (B*T = 1024 rows): forward qkv, MLP up, weight gradient (strided Aᵀ);
+// and of the d=128 reference OPSD step (B*T = 16×80 = 1280 rows): the MLP
+// projections, the weight gradient of the MLP's first layer, one row while
+// sampling, and attention scores (Q·Kᵀ of one head).
 func BenchmarkMatmul(b *testing.B) {
 	cases := []struct {
 		name    string
@@ -127,6 +135,11 @@ func BenchmarkMatmul(b *testing.B) {
 		{"fwd_proj_1024x256x64", 1024, 64, 256, false},
 		{"dW_fc_64x256_k1024", 64, 256, 1024, true},
 		{"infer_1x64x256", 1, 256, 64, false},
+		{"d128_fc_1280x128x512", 1280, 512, 128, false},
+		{"d128_proj_1280x512x128", 1280, 128, 512, false},
+		{"d128_dW_fc_128x512_k1280", 128, 512, 1280, true},
+		{"d128_infer_1x128x384", 1, 384, 128, false},
+		{"d128_att_80x32x80", 80, 80, 32, false},
 	}
 	for _, c := range cases {
 		for _, w := range []int{1, 2} {

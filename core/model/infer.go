@@ -150,6 +150,9 @@ func Sample(probs []float32, topK int, u float64) int {
 	if len(probs) == 0 {
 		panic("model: Sample from an empty distribution")
 	}
+	if topK <= 0 || topK >= len(probs) {
+		return sampleAll(probs, u)
+	}
 	ids := make([]int, len(probs))
 	for i := range ids {
 		ids[i] = i
@@ -171,6 +174,29 @@ func Sample(probs []float32, topK int, u float64) int {
 			continue
 		}
 		cum += float64(probs[id])
+		last = id
+		if target < cum {
+			return id
+		}
+	}
+	return last
+}
+
+// sampleAll is Sample over every token, without the id list: the same walk
+// in id order, the same float64 sums.
+func sampleAll(probs []float32, u float64) int {
+	var total float64
+	for _, p := range probs {
+		total += float64(p)
+	}
+	target := u * total
+	var cum float64
+	last := 0
+	for id, p := range probs {
+		if p <= 0 {
+			continue
+		}
+		cum += float64(p)
 		last = id
 		if target < cum {
 			return id

@@ -270,3 +270,45 @@ func TestSample(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleWithoutTopKIsTheIDWalk checks Sample's path without top-k (no
+// id list) against the general walk over an explicit id list.
+func TestSampleWithoutTopKIsTheIDWalk(t *testing.T) {
+	walk := func(probs []float32, u float64) int {
+		ids := make([]int, len(probs))
+		for i := range ids {
+			ids[i] = i
+		}
+		var total float64
+		for _, id := range ids {
+			total += float64(probs[id])
+		}
+		target := u * total
+		var cum float64
+		last := ids[0]
+		for _, id := range ids {
+			if probs[id] <= 0 {
+				continue
+			}
+			cum += float64(probs[id])
+			last = id
+			if target < cum {
+				return id
+			}
+		}
+		return last
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	for range 2000 {
+		probs := make([]float32, 1+r.IntN(40))
+		for i := range probs {
+			if r.IntN(3) > 0 {
+				probs[i] = float32(r.Float64())
+			}
+		}
+		u := r.Float64()
+		if got, want := Sample(probs, 0, u), walk(probs, u); got != want {
+			t.Fatalf("Sample(%v, 0, %v) = %d, want %d", probs, u, got, want)
+		}
+	}
+}

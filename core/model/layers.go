@@ -57,6 +57,9 @@ const layernormEps = 1e-5
 // caching mean [N] and rstd [N] for the backward pass. mean and variance
 // are float32 sums over c = 0..C-1 in order. Rows run in parallel.
 func layernormForward(out, mean, rstd, inp, w, b []float32, N, C, workers int) {
+	if simdKernel && simdLayernorm(out, mean, rstd, inp, w, b, N, C) {
+		return
+	}
 	w, b = w[:C], b[:C]
 	parallelFor(workers, N, func(_, lo, hi int) {
 		for n := lo; n < hi; n++ {
@@ -117,6 +120,9 @@ func layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, N, C, w
 			}
 		}
 	})
+	if simdKernel && simdLnWB(dw, db, dout, inp, mean, rstd, N, C) {
+		return
+	}
 	parallelFor(workers, C, func(_, c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			var sw, sb float32
@@ -163,6 +169,9 @@ func matmulBackward(dinp, dw, dbias, dout, inp, w, wT []float32, N, IC, OC, work
 // biasBackward accumulates dbias[o] += Σ_n dout[n,o], summing n = 0..N-1
 // in order, in parallel over blocks of columns.
 func biasBackward(dbias, dout []float32, N, OC, workers int) {
+	if simdKernel && simdColsum(dbias, dout, N, OC) {
+		return
+	}
 	const block = 64
 	parallelFor(workers, (OC+block-1)/block, func(_, lo, hi int) {
 		var acc [block]float32
@@ -195,8 +204,12 @@ const (
 // backward pass; all three slices have length n. Elements run in parallel.
 func geluForward(out, th, inp []float32, n, workers int) {
 	const block = 4096
-	parallelFor(workers, (n+block-1)/block, func(_, lo, hi int) {
-		for i := lo * block; i < min(hi*block, n); i++ {
+	start := 0 // elements the SIMD kernel did, when it runs
+	if simdKernel {
+		start = simdGelu(out, th, inp, n)
+	}
+	parallelFor(workers, (n-start+block-1)/block, func(_, lo, hi int) {
+		for i := start + lo*block; i < min(start+hi*block, n); i++ {
 			x := inp[i]
 			x3 := float32(float32(x*x) * x)
 			u := float32(geluScale * (x + float32(geluCubic*x3)))
@@ -211,8 +224,12 @@ func geluForward(out, th, inp []float32, n, workers int) {
 // may alias dout. Elements run in parallel.
 func geluBackward(dinp, inp, th, dout []float32, n, workers int) {
 	const block = 4096
-	parallelFor(workers, (n+block-1)/block, func(_, lo, hi int) {
-		for i := lo * block; i < min(hi*block, n); i++ {
+	start := 0 // elements the SIMD kernel did, when it runs
+	if simdKernel {
+		start = simdGeluB(dinp, inp, th, dout, n)
+	}
+	parallelFor(workers, (n-start+block-1)/block, func(_, lo, hi int) {
+		for i := start + lo*block; i < min(start+hi*block, n); i++ {
 			x, t := inp[i], th[i]
 			sech2 := 1 - float32(t*t)
 			du := float32(geluScale * (1 + float32(float32(3*geluCubic)*float32(x*x))))

@@ -3,9 +3,13 @@
 // AdamW optimiser, KV-cache inference and a checkpoint format. It is built
 // to be read, to train in seconds to minutes on a laptop or in a browser
 // tab (GOOS=js GOARCH=wasm), and to give the same bits on every platform.
-// Everything is plain Go except one optional matrix-multiply kernel in
-// amd64 assembly (gemm_amd64.s; build with -tags purego to leave it out),
-// which is only faster: its results are bit-identical to the Go kernel.
+// Everything is plain Go except two optional sets of kernels, which are only
+// faster: their results are bit-identical to the Go code. Natively on amd64
+// the matrix multiply runs in assembly (gemm_amd64.s; build with -tags
+// purego to leave it out). In the browser (GOOS=js with -tags copsdsimd)
+// the matrix multiply, attention's dot products and softmax, GELU, layer
+// norm and a few reductions run in hand-written WebAssembly SIMD128
+// (core/model/simd, bound by the host; without it the Go code runs).
 //
 // It is deliberately not a tensor library, an autograd engine, GPU code,
 // a tokenizer or a loader for OpenAI's GPT-2 weights: there is no dropout,

@@ -477,3 +477,41 @@ func BenchmarkMathExp(b *testing.B) {
 		x += 1e-6
 	}
 }
+
+// TestExpScalingIsLdexp checks the fast scaling step of expmulti: for every
+// k it takes, multiplying by 2**k gives math.Ldexp's bits for results of
+// the size expmulti produces.
+func TestExpScalingIsLdexp(t *testing.T) {
+	ys := []float64{0.7, 0.70710678118654746, 1, 1.4142135623730951, 1.42, math.Nextafter(1, 0), math.Nextafter(1, 2)}
+	for i := range 200 {
+		ys = append(ys, 0.7+0.72*float64(i)/199)
+	}
+	for k := -1021; k <= 1022; k++ {
+		s := math.Float64frombits(uint64(k+1023) << 52)
+		for _, y := range ys {
+			if got, want := y*s, math.Ldexp(y, k); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("y=%v k=%d: y*2**k = %v, Ldexp = %v", y, k, got, want)
+			}
+		}
+	}
+}
+
+// TestExp32MatchesExpKernel: Exp32 writes expKernel out; both must agree
+// bit for bit over Exp32's domain [-104, 89] (every 101st float32, every
+// 1009th with -short).
+func TestExp32MatchesExpKernel(t *testing.T) {
+	step := uint32(101)
+	if testing.Short() {
+		step = 1009
+	}
+	for b := uint32(0); b <= math.Float32bits(104); b += step {
+		for _, x := range []float32{math.Float32frombits(b), -math.Float32frombits(b)} {
+			if x > 89 || x < -104 {
+				continue
+			}
+			if got, want := Exp32(x), float32(expKernel(float64(x))); math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("Exp32(%g) = %g, expKernel gives %g", x, got, want)
+			}
+		}
+	}
+}

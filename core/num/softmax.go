@@ -73,6 +73,9 @@ func Softmax(dst, logits []float32, temp float32) {
 		return
 	}
 	invTemp := 1 / temp
+	if simdProbs(dst, logits, mx, invTemp) {
+		return
+	}
 	var sum float64
 	for i, v := range logits {
 		e := Exp32(float32((v - mx) * invTemp))

@@ -2,16 +2,20 @@
 
 // Package browsertest drives the built lab in headless Chromium. It runs when
 // COPSD_BROWSER=1 (make test sets it after building the bundle) and skips
-// otherwise, so a plain `go test ./...` needs no browser.
+// otherwise, so a plain `go test ./...` needs no browser. COPSD_DIST points
+// at another built tree than serve/dist; COPSD_SCREENSHOTS names a directory
+// for the screenshots; COPSD_CONSOLE=1 prints the page's console.
 package browsertest
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,21 +25,39 @@ import (
 )
 
 // dist is the built app, relative to this package.
-const dist = "../../serve/dist"
+func dist() string {
+	if d := os.Getenv("COPSD_DIST"); d != "" {
+		return d
+	}
+	return "../../serve/dist"
+}
 
-func browser(t *testing.T, width, height int) (context.Context, string) {
+// page is a browser tab on the served lab.
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	url  string
+	home string
+
+	mu      sync.Mutex
+	console []string
+}
+
+// open starts Chromium at the given window size on a fresh server of the
+// built app. The tab's console is kept and printed if the test fails.
+func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	t.Helper()
 	if os.Getenv("COPSD_BROWSER") != "1" {
 		t.Skip("set COPSD_BROWSER=1 after `make web` to run the browser tests")
 	}
-	if _, err := os.Stat(filepath.Join(dist, "index.html")); err != nil {
+	if _, err := os.Stat(filepath.Join(dist(), "index.html")); err != nil {
 		t.Fatalf("the app is not built (%v): run `make web`", err)
 	}
 	exe, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatal("chromium not found: `make chromium` installs it")
 	}
-	srv, err := serve.New(serve.Config{App: os.DirFS(dist)})
+	srv, err := serve.New(serve.Config{App: os.DirFS(dist())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +68,8 @@ func browser(t *testing.T, width, height int) (context.Context, string) {
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		// Timers of a page in the background are throttled; these tests are its only tab.
+		chromedp.Flag("disable-background-timer-throttling", true), chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.UserDataDir(filepath.Join(home, "profile")), chromedp.WindowSize(width, height),
 		chromedp.Env("HOME=" + home),
 	}
@@ -53,84 +77,108 @@ func browser(t *testing.T, width, height int) (context.Context, string) {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel3 := context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancel3)
-	return ctx, ts.URL
-}
-
-// The page loads the engine (Go wasm in a Web Worker) and the base models,
-// and samples graded answers from them.
-func TestPageSamplesFromTheBaseModel(t *testing.T) {
-	ctx, url := browser(t, 1280, 800)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(t, ctx, `!document.getElementById("sample").disabled`)
-	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("status")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(status, "engine ready") {
-		t.Fatalf("status %q", status)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("sample"))); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(t, ctx, `document.querySelectorAll("#samples li .badge").length > 0`)
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#samples li").length`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#samples li .text")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != 4 || strings.TrimSpace(first) == "" {
-		t.Fatalf("got %d samples, first %q", n, first)
-	}
-	if dir := os.Getenv("COPSD_SCREENSHOTS"); dir != "" {
-		if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-			os.WriteFile(filepath.Join(dir, "sample-1280.png"), png, 0o644)
+	p := &page{t: t, ctx: ctx, url: ts.URL, home: home}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.console = append(p.console, m.String())
+			p.mu.Unlock()
 		}
-	}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("COPSD_CONSOLE") == "1" {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			for _, l := range p.console {
+				t.Log("console: " + l)
+			}
+		}
+	})
+	return p
 }
 
-// A constitution with an unknown word shows an error naming the word.
-func TestBadConstitutionShowsAClearError(t *testing.T) {
-	ctx, url := browser(t, 1280, 800)
-	sel := chromedp.CSS(`[data-testid="constitution-error"]`)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
+// goTo loads the page at path (with any fragment) and waits for the lab's
+// first render.
+func (p *page) goTo(path string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(p.url+path)); err != nil {
+		p.t.Fatal(err)
 	}
-	waitJS(t, ctx, `!document.getElementById("sample").disabled`)
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("constitution"), "refuse bananas ."), chromedp.Click(chromedp.ID("sample"))); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(t, ctx, `!document.querySelector('[data-testid="constitution-error"]').hidden`)
-	msg, err := chromedp.Run(ctx, chromedp.Text(sel))
+	p.wait(`performance.getEntriesByName("copsd-first-render").length > 0`)
+}
+
+// js evaluates an expression.
+func js[T any](p *page, expr string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
-		t.Fatal(err)
+		p.t.Fatalf("evaluating %s: %v", expr, err)
 	}
-	if !strings.Contains(msg, `"bananas"`) {
-		t.Fatalf("error %q does not name the unknown word", msg)
-	}
+	return v
 }
 
-// waitJS polls a JavaScript condition every 50 ms until it holds.
-func waitJS(t *testing.T, ctx context.Context, cond string) {
-	t.Helper()
+// wait polls a JavaScript condition every 50 ms until it holds. chromedp's
+// WaitEnabled and friends do not see attribute changes made by scripts.
+func (p *page) wait(cond string) {
+	p.t.Helper()
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
 		if err != nil {
-			t.Fatalf("waiting for %s: %v", cond, err)
+			p.t.Fatalf("waiting for %s: %v", cond, err)
 		}
 		if ok {
 			return
 		}
 		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", cond, ctx.Err())
+		case <-p.ctx.Done():
+			p.t.Fatalf("waiting for %s: %v", cond, p.ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// click clicks the element with the data-testid.
+func (p *page) click(testid string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.Click(chromedp.CSS(tid(testid)))); err != nil {
+		p.t.Fatalf("clicking %s: %v", testid, err)
+	}
+}
+
+func tid(id string) string { return fmt.Sprintf(`[data-testid=%q]`, id) }
+
+// q is a JavaScript expression for the element with the data-testid.
+func q(id string) string { return fmt.Sprintf("document.querySelector('[data-testid=%q]')", id) }
+
+// stepCount is the number the step counter shows.
+func (p *page) stepCount() int {
+	return js[int](p, `Number(`+q("step-count")+`.textContent)`)
+}
+
+// screenshot saves a PNG of the viewport when COPSD_SCREENSHOTS is set.
+func (p *page) screenshot(name string) {
+	dir := os.Getenv("COPSD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		p.t.Error(err)
+	}
+}
+
+func (p *page) consoleText() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.console, "\n")
 }

@@ -1,25 +1,6 @@
 //go:build js && wasm
 
-// Command engine is COPSD Lab's engine compiled to WebAssembly. Each Web
-// Worker of the page (wasm/web/worker.js) runs one instance: the trainer and
-// the evaluators are the same program, told apart only by what the page
-// asks of them. Messages in (event.data):
-//
-//	{type: "load", seq, name, bytes: ArrayBuffer}   load a checkpoint
-//	{type: "call", seq, json, blobs: [ArrayBuffer]} a lab.Request (and its Blobs)
-//
-// Messages out:
-//
-//	{type: "ready"}                                 the engine is listening
-//	{type: "loaded", seq, json}                     a lab.ModelInfo, or {"error": ...}
-//	{type: "reply", seq, json, jobs: [[ArrayBuffer]]} a lab.Response and its Jobs' Blobs
-//	{type: "event", json, jobs}                     a lab.Response the play loop produced
-//
-// All logic lives in core/lab; this file only crosses the JS boundary and
-// runs the play loop, which yields to the browser's event loop (a
-// setTimeout round trip) after every step so that a Pause is handled
-// before the next step starts.
-package main
+package engine
 
 import (
 	"encoding/json"
@@ -37,7 +18,25 @@ type worker struct {
 	self js.Value
 }
 
-func main() {
+// Run serves the lab's protocol in a Web Worker (wasm/web/worker.js). The
+// trainer and the evaluators are the same program, told apart only by what
+// the page asks of them. Messages in (event.data):
+//
+//	{type: "load", seq, name, bytes: ArrayBuffer}   load a checkpoint
+//	{type: "call", seq, json, blobs: [ArrayBuffer]} a lab.Request (and its Blobs)
+//
+// Messages out:
+//
+//	{type: "ready"}                                 the engine is listening
+//	{type: "loaded", seq, json}                     a lab.ModelInfo, or {"error": ...}
+//	{type: "reply", seq, json, jobs: [[ArrayBuffer]]} a lab.Response and its Jobs' Blobs
+//	{type: "event", json, jobs}                     a lab.Response the play loop produced
+//
+// All logic lives in core/lab; this file only crosses the JS boundary and
+// runs the play loop, which yields to the browser's event loop (a
+// setTimeout round trip) after every step so that a Pause is handled
+// before the next step starts. Run never returns.
+func Run() {
 	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), self: js.Global()}
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.post(map[string]any{"type": "ready"}, nil)
@@ -48,7 +47,10 @@ func main() {
 // event loop, so it never waits: it computes and answers.
 func (w *worker) onMessage(this js.Value, args []js.Value) any {
 	data := args[0].Get("data")
-	seq := data.Get("seq").Int()
+	seq := 0
+	if v := data.Get("seq"); v.Type() == js.TypeNumber {
+		seq = v.Int()
+	}
 	switch data.Get("type").String() {
 	case "load":
 		w.mu.Lock()

@@ -1,0 +1,45 @@
+package ui
+
+import "fmt"
+
+// LabPage is the whole page.
+type LabPage struct {
+	wired
+}
+
+func (c *LabPage) engineStatus() string {
+	e := c.Lab.Engine
+	switch {
+	case e.Fatal != "":
+		return "engine stopped"
+	case !e.Booted:
+		return "starting the engine…"
+	case e.Loading != "":
+		return "loading " + e.Loading + "…"
+	case c.Lab.Live != nil && c.Lab.Live.Preparing:
+		if c.Lab.Live.Report.Config.CrossSFTEpochs > 0 {
+			return "fine-tuning the teacher (Cross-SFT)…"
+		}
+		return "preparing the run…"
+	case c.Lab.Playing:
+		if ms := c.Lab.Live.StepMs; ms > 0 {
+			return fmt.Sprintf("training · %.2f s / step", ms/1000)
+		}
+		return "training"
+	}
+	return "engine ready"
+}
+
+func (c *LabPage) guideLabel() string {
+	if c.Lab.Guide.Open {
+		return "Close the guide"
+	}
+	return "Guided experiments"
+}
+
+func (c *LabPage) noticeClass() string {
+	if c.Lab.Notice.Error {
+		return "notice error"
+	}
+	return "notice"
+}

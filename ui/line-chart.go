@@ -1,0 +1,335 @@
+package ui
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vugu/vugu"
+
+	"github.com/copsdlab/copsd/ui/state"
+)
+
+// LineChart draws one chart of the training dynamics (state.Charts) for
+// the run on show, with the compared run behind it, the collapse step
+// marked, and a read-out of the step under the pointer. Each step with data
+// has one transparent column carrying data-step: the hover target.
+type LineChart struct {
+	wired
+	ChartID string
+
+	spec *state.ChartSpec
+	v    chartView
+	key  string // names the data the markup shows
+}
+
+// The plot area inside the 440 × 200 view box.
+const (
+	plotL, plotR, plotT, plotB = 40.0, 432.0, 8.0, 176.0
+	maxHits                    = 240 // hover columns; longer runs share them
+)
+
+// palette colours the series of a chart, in order.
+var palette = []string{"#2f6fde", "#e07b1f", "#1e8449", "#8e44ad"}
+
+type chartView struct {
+	yTicks, xTicks []tick
+	lines          []polyline
+	dots           []dot
+	hits           []hit
+	legend         []legendKey
+	collapse       string
+	collapseLabel  string
+	hoverX         string
+	readout        string
+	compare        string
+	maxStep        int
+	yMax           float64
+}
+
+type tick struct{ pos, labelPos, label, anchor string }
+type polyline struct{ points, color, width, dash, opacity string }
+type dot struct{ x, y, color, opacity string }
+type hit struct {
+	id, x, w string
+	step     int
+}
+type legendKey struct{ name, swatch string }
+
+func (c *LineChart) testID() string { return "chart-" + c.ChartID }
+
+// BeforeBuild lays the chart out from the lab's state.
+func (c *LineChart) BeforeBuild() {
+	c.spec = state.Chart(c.ChartID)
+	if c.spec == nil {
+		c.spec = &state.ChartSpec{ID: c.ChartID, Title: c.ChartID}
+	}
+	run, cmp := c.Lab.Shown(), c.Lab.Compare()
+	c.v = layoutChart(c.spec, run, cmp, c.Lab.HoverStep)
+	train := false
+	for _, s := range c.spec.Series {
+		train = train || s.Train != nil
+	}
+	c.key = fmt.Sprintf("%s|%s|%d", c.ChartID, dataKey(run, train), c.Lab.HoverStep)
+	if cmp != nil {
+		c.key += "|" + dataKey(cmp, train)
+	}
+}
+
+// dataKey names a run's data as far as a chart goes: its training metrics
+// only if the chart plots some.
+func dataKey(r *state.Run, train bool) string {
+	if r == nil {
+		return "-"
+	}
+	cs := -1
+	if r.Report.CollapseStep != nil {
+		cs = *r.Report.CollapseStep
+	}
+	nt := 0
+	if train {
+		nt = len(r.Report.Train)
+	}
+	return fmt.Sprintf("%s:%d:%d:%d:%d", r.ID, nt, len(r.Report.Steps), r.Planned(), cs)
+}
+
+// markup is the chart's content: grid, axes, lines, points, the collapse
+// and hover marks, and one transparent hover column carrying data-step per
+// step with data. Colours are attributes, so an exported SVG stands alone.
+func (c *LineChart) markup() string {
+	v := &c.v
+	var b strings.Builder
+	b.WriteString(`<rect x="0" y="0" width="440" height="200" fill="#fff"></rect>`)
+	for _, t := range v.yTicks {
+		fmt.Fprintf(&b, `<line x1="40" y1="%s" x2="432" y2="%s" stroke="#e6e9ef"></line><text x="36" y="%s" text-anchor="end" fill="#5b6475">%s</text>`,
+			t.pos, t.pos, t.labelPos, html.EscapeString(t.label))
+	}
+	for _, t := range v.xTicks {
+		fmt.Fprintf(&b, `<text x="%s" y="192" text-anchor="%s" fill="#5b6475">%s</text>`, t.pos, t.anchor, html.EscapeString(t.label))
+	}
+	b.WriteString(`<line x1="40" y1="176" x2="432" y2="176" stroke="#9aa3b2"></line>`)
+	if v.collapse != "" {
+		fmt.Fprintf(&b, `<line x1="%s" y1="8" x2="%s" y2="176" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"></line><text x="%s" y="18" fill="#c0392b">collapse</text>`,
+			v.collapse, v.collapse, v.collapseLabel)
+	}
+	for _, l := range v.lines {
+		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%s" stroke-opacity="%s" stroke-linejoin="round"`, l.points, l.color, l.width, l.opacity)
+		if l.dash != "" {
+			fmt.Fprintf(&b, ` stroke-dasharray="%s"`, l.dash)
+		}
+		b.WriteString(`></polyline>`)
+	}
+	for _, d := range v.dots {
+		fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s" fill-opacity="%s"></circle>`, d.x, d.y, d.color, d.opacity)
+	}
+	if v.hoverX != "" {
+		fmt.Fprintf(&b, `<line x1="%s" y1="8" x2="%s" y2="176" stroke="#1d2330" stroke-opacity="0.35"></line>`, v.hoverX, v.hoverX)
+	}
+	for _, h := range v.hits {
+		fmt.Fprintf(&b, `<rect id="%s" data-step="%d" x="%s" y="8" width="%s" height="168" fill="transparent"></rect>`, h.id, h.step, h.x, h.w)
+	}
+	return b.String()
+}
+
+func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartView {
+	var v chartView
+	if run == nil {
+		return v
+	}
+	v.maxStep = max(run.Planned(), 1)
+	if cmp != nil {
+		v.maxStep = max(v.maxStep, cmp.LastStep())
+	}
+	data := make([][]state.Point, len(spec.Series))
+	var cdata [][]state.Point
+	for i, s := range spec.Series {
+		data[i] = s.Points(run)
+		v.yMax = max(v.yMax, maxOf(data[i]))
+		if cmp != nil {
+			cdata = append(cdata, s.Points(cmp))
+			v.yMax = max(v.yMax, maxOf(cdata[i]))
+		}
+	}
+	if spec.Rate {
+		v.yMax = 1
+	} else {
+		v.yMax = 4 * niceCeil(v.yMax/4) // four nice steps
+	}
+	x := func(step int) float64 { return plotL + (plotR-plotL)*float64(step)/float64(v.maxStep) }
+	y := func(val float64) float64 { return plotB - (plotB-plotT)*val/v.yMax }
+	for i := 0; i <= 4; i++ {
+		val := v.yMax * float64(i) / 4
+		v.yTicks = append(v.yTicks, tick{pos: f1(y(val)), labelPos: f1(y(val) + 3.5), label: short(val)})
+	}
+	for i, s := range []int{0, v.maxStep / 2, v.maxStep} {
+		anchor := []string{"start", "middle", "end"}[i]
+		v.xTicks = append(v.xTicks, tick{pos: f1(x(s)), label: strconv.Itoa(s), anchor: anchor})
+	}
+	draw := func(pts []state.Point, color string, eval, ghost bool) {
+		if len(pts) == 0 {
+			return
+		}
+		var b strings.Builder
+		for _, p := range pts {
+			fmt.Fprintf(&b, "%s,%s ", f1(x(p.Step)), f1(y(p.V)))
+		}
+		l := polyline{points: b.String(), color: color, width: "1.25", opacity: "1"}
+		if eval {
+			l.width = "2.25"
+		}
+		if ghost {
+			l.dash, l.opacity = "5 4", "0.45"
+		}
+		v.lines = append(v.lines, l)
+		if eval {
+			for _, p := range pts {
+				d := dot{x: f1(x(p.Step)), y: f1(y(p.V)), color: color, opacity: "1"}
+				if ghost {
+					d.opacity = "0.4"
+				}
+				v.dots = append(v.dots, d)
+			}
+		}
+	}
+	for i, s := range spec.Series {
+		if cdata != nil {
+			draw(cdata[i], palette[i%len(palette)], s.Eval != nil, true)
+		}
+	}
+	for i, s := range spec.Series {
+		color := palette[i%len(palette)]
+		draw(data[i], color, s.Eval != nil, false)
+		sw := "border-top:2px solid " + color
+		if s.Eval != nil {
+			sw = "border-top:3px solid " + color + ";border-radius:2px"
+		}
+		v.legend = append(v.legend, legendKey{name: s.Name, swatch: sw})
+	}
+	if cmp != nil {
+		v.compare = "dashed: " + cmp.Title
+	}
+	if cs := run.Report.CollapseStep; cs != nil {
+		v.collapse, v.collapseLabel = f1(x(*cs)), f1(min(x(*cs)+4, plotR-52))
+	}
+	v.hits = hitColumns(spec.ID, dataSteps(data), v.maxStep, x)
+	step := hover
+	if step < 0 || step > run.LastStep() {
+		step = run.LastStep()
+	}
+	if hover >= 0 && hover <= v.maxStep {
+		v.hoverX = f1(x(hover))
+	}
+	v.readout = readout(spec, data, step)
+	return v
+}
+
+// dataSteps lists the steps that have a value in any series, in order.
+func dataSteps(data [][]state.Point) []int {
+	seen := map[int]bool{}
+	var steps []int
+	for _, pts := range data {
+		for _, p := range pts {
+			if !seen[p.Step] {
+				seen[p.Step] = true
+				steps = append(steps, p.Step)
+			}
+		}
+	}
+	slices.Sort(steps)
+	return steps
+}
+
+// hitColumns makes one hover column per step with data (sharing columns
+// when there are more than maxHits).
+func hitColumns(id string, steps []int, maxStep int, x func(int) float64) []hit {
+	stride := (len(steps) + maxHits - 1) / maxHits
+	w := (plotR - plotL) / float64(maxStep+1) * float64(max(stride, 1))
+	var out []hit
+	for i := 0; i < len(steps); i += max(stride, 1) {
+		s := steps[i]
+		out = append(out, hit{id: fmt.Sprintf("h-%s-%d", id, s), x: f1(x(s) - w/2), w: f1(w), step: s})
+	}
+	return out
+}
+
+func readout(spec *state.ChartSpec, data [][]state.Point, step int) string {
+	parts := []string{"step " + strconv.Itoa(step)}
+	for i, s := range spec.Series {
+		var at *state.Point
+		for k := range data[i] {
+			if data[i][k].Step <= step {
+				at = &data[i][k]
+			}
+		}
+		if at == nil {
+			continue
+		}
+		p := s.Name + " " + short3(at.V)
+		if at.Step != step {
+			p += fmt.Sprintf(" (at step %d)", at.Step)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (c *LineChart) hover(e vugu.DOMEvent) {
+	id := e.PropString("target", "id")
+	prefix := "h-" + c.ChartID + "-"
+	if !strings.HasPrefix(id, prefix) {
+		return
+	}
+	if s, err := strconv.Atoi(id[len(prefix):]); err == nil {
+		c.Lab.HoverStep = s
+	}
+}
+
+func (c *LineChart) leave() { c.Lab.HoverStep = -1 }
+
+func maxOf(pts []state.Point) float64 {
+	m := 0.0
+	for _, p := range pts {
+		m = max(m, p.V)
+	}
+	return m
+}
+
+// niceCeil rounds up to 1, 2, 2.5 or 5 times a power of ten.
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 1
+	}
+	e := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if v <= m*e*1.0000001 {
+			return m * e
+		}
+	}
+	return 10 * e
+}
+
+func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// short writes an axis label.
+func short(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case math.Abs(v) >= 10:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case math.Abs(v) >= 1:
+		return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
+	}
+	return strconv.FormatFloat(v, 'g', 2, 64)
+}
+
+// short3 writes a read-out value with three significant digits.
+func short3(v float64) string {
+	if math.Abs(v) >= 100 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}

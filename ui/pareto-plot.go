@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/copsdlab/copsd/ui/state"
+)
+
+// ParetoPlot places the runs in the safety-vs-helpfulness plane, bubble
+// size = diversity: the precomputed runs, the learner's own and imported
+// ones.
+type ParetoPlot struct {
+	wired
+}
+
+type paretoTick struct{ x, y, yLabel, label string }
+
+type bubble struct{ x, y, r, lx, ly, anchor, fill, stroke, label, title string }
+
+// The plot area inside the 320 × 250 view box, with room for the largest
+// bubble at the edges.
+func (c *ParetoPlot) px(v float64) float64 { return 58 + 236*v }
+func (c *ParetoPlot) py(v float64) float64 { return 196 - 172*v }
+
+func (c *ParetoPlot) ticks() []paretoTick {
+	var out []paretoTick
+	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		out = append(out, paretoTick{x: f1(c.px(v)), y: f1(c.py(v)), yLabel: f1(c.py(v) + 3.5), label: short(v)})
+	}
+	return out
+}
+
+// bubbles places every run; labels go to the runs that matter most (the
+// base models, your run, the one on show, the headline examples) and only
+// where they do not overlap a label already placed. Every bubble has its
+// numbers in a tooltip.
+func (c *ParetoPlot) bubbles() []bubble {
+	var out []bubble
+	var boxes [][4]float64
+	shown := c.Lab.Shown()
+	for _, p := range c.Lab.Pareto() {
+		fill := "#2f6fde"
+		switch {
+		case p.Base:
+			fill = "#9aa3b2"
+		case p.Kind == state.LiveRun:
+			fill = "#e07b1f"
+		case p.Kind == state.ImportedRun:
+			fill = "#1e8449"
+		}
+		isShown := shown != nil && shown.ID == p.RunID && !p.Base
+		stroke := "1"
+		if isShown {
+			stroke = "2.5"
+		}
+		r := 4 + 12*math.Sqrt(min(max(p.Diversity, 0), 1))
+		x, y := c.px(min(max(p.Helpfulness, 0), 1)), c.py(min(max(p.Safety, 0), 1))
+		b := bubble{x: f1(x), y: f1(y), r: f1(r), fill: fill, stroke: stroke,
+			title: fmt.Sprintf("%s: safety %.2f, helpfulness %.2f, diversity %.2f", p.Label, p.Safety, p.Helpfulness, p.Diversity)}
+		if p.Base || isShown || p.Kind == state.LiveRun || p.Headline {
+			w := 5.6 * float64(len([]rune(p.Label)))
+			lx, anchor := x+r+3, "start"
+			if lx+w > 316 {
+				lx, anchor = x-r-3, "end"
+			}
+			box := [4]float64{lx, y - 8, lx + w, y + 4}
+			if anchor == "end" {
+				box[0], box[2] = lx-w, lx
+			}
+			if !overlaps(box, boxes) {
+				boxes = append(boxes, box)
+				b.label, b.lx, b.ly, b.anchor = p.Label, f1(lx), f1(y+3), anchor
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func overlaps(b [4]float64, boxes [][4]float64) bool {
+	for _, o := range boxes {
+		if b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,327 @@
+package state
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/lab"
+)
+
+// Port is how the lab reaches the browser: the workers, the network, the
+// URL and downloads. Every call returns at once; answers come back through
+// the Lab's On* methods.
+type Port interface {
+	// Trainer sends a request to the trainer worker; it answers OnTrainer.
+	Trainer(req lab.Request)
+	// Evaluator hands a job to evaluator i with its snapshots; it answers
+	// OnEvaluator.
+	Evaluator(i int, req lab.Request, blobs Blobs)
+	// LoadModel fetches a base model and loads it into every worker; it
+	// answers OnModelLoaded.
+	LoadModel(name string)
+	// FetchExample fetches a precomputed run by its logical name
+	// ("report/runs/x.json"); it answers OnExample.
+	FetchExample(name string)
+	// SetHash replaces the URL's fragment without adding a history entry.
+	SetHash(hash string)
+	// Download offers data as a file.
+	Download(name, mime string, data []byte)
+	// DownloadSVG offers the chart whose data-testid is testid as an SVG file.
+	DownloadSVG(testid, name string)
+}
+
+// Blobs are a job's weight snapshots, opaque to the lab: the page passes
+// them from the trainer to an evaluator without reading them.
+type Blobs any
+
+// Notice is a message to the learner.
+type Notice struct {
+	Text  string
+	Error bool
+}
+
+// Engine is what the page knows about the workers.
+type Engine struct {
+	Booted     bool   // the workers are running
+	Fatal      string // the engine failed; nothing will run
+	Loading    string // the model being fetched, if any
+	Info       *lab.Info
+	Models     map[string]lab.ModelInfo // loaded
+	Evaluators int
+}
+
+// Lab is the page's state. Methods are called under the render lock.
+type Lab struct {
+	Port     Port
+	PageURL  string // the page's address without the fragment, for share links
+	Settings Settings
+	Engine   Engine
+	Notice   *Notice
+
+	Playing        bool   // the learner asked to play
+	TrainerPlaying bool   // the trainer says it plays (a pause takes effect after the step in progress)
+	Live           *Live  // the run in the trainer (nil before the first start)
+	Examples       []*Run // precomputed runs, as they arrive
+	Imported       []*Run
+	ShownID        string // the run the charts show ("" = the live run, else the first example)
+	CompareID      string // a run drawn faintly behind it ("" = none)
+	Tokens         TokenView
+	Cons           ConsEditor
+	Guide          Guide
+	HoverStep      int // the step the charts' read-outs show; -1: the latest
+	Exporting      string
+	LastExport     string // what the last export offered, for the status line
+
+	seq            int
+	playSeq        int
+	nextRunID      int
+	resumeOnShow   bool
+	evalQueue      []queuedJob
+	evalBusy       []bool
+	exampleNames   []string
+	pendingModel   string // start a run once this model is loaded
+	startWanted    bool
+	pendingExports []string // "json" or "csv", waiting for the live report
+}
+
+// Live is the run in the trainer.
+type Live struct {
+	Run
+	RunID     int
+	Started   *lab.Started
+	Preparing bool // the trainer is setting it up (Cross-SFT can take a while)
+	Pending   int  // evaluations handed out and not yet filed
+	Step      int
+	Probes    []distill.ProbeTrace // the latest step's token-level records
+	ProbeStep int
+	Log       []LogEntry
+	StepMs    float64 // wall time of the latest step
+	Paused    string  // why the trainer last paused on its own
+}
+
+// LogEntry is what the probe prompts got at one step.
+type LogEntry struct {
+	Step    int
+	Prompt  string
+	Family  string
+	Answer  string
+	Refused bool
+	Tokens  int
+}
+
+// LogEvery is how often (in steps) the rollout log keeps the probes' answers.
+const LogEvery = 5
+
+// New returns a lab with the default settings, or those of the URL fragment
+// hash (a bad fragment leaves the defaults and says why).
+func New(port Port, hash string) *Lab {
+	l := &Lab{Port: port, Settings: DefaultSettings(), HoverStep: -1}
+	l.Tokens.Token = -1
+	l.Tokens.Color = ColorDivergence
+	if strings.TrimPrefix(hash, "#") != "" {
+		s, err := ParseHash(hash, l.Settings)
+		if err != nil {
+			l.Notice = &Notice{Text: err.Error() + ". The lab starts from its defaults.", Error: true}
+		} else {
+			l.Settings = s
+		}
+	}
+	l.Cons.Draft = l.Settings.Constitution
+	l.Guide.Open = l.Settings.Guide
+	return l
+}
+
+func (l *Lab) nextSeq() int {
+	l.seq++
+	return l.seq
+}
+
+// OnBooted says the workers run: one trainer and n evaluators.
+func (l *Lab) OnBooted(evaluators int) {
+	l.Engine.Booted = true
+	l.Engine.Evaluators = max(evaluators, 1)
+	l.evalBusy = make([]bool, l.Engine.Evaluators)
+	l.Engine.Models = map[string]lab.ModelInfo{}
+	l.Reset()
+}
+
+// OnFatal says the engine cannot run.
+func (l *Lab) OnFatal(err string) {
+	l.Engine.Fatal = err
+	l.Playing = false
+	l.Notice = &Notice{Text: "The engine stopped: " + err + ". Reload the page to start again.", Error: true}
+}
+
+// OnModelLoaded says a base model is in every worker (or why not).
+func (l *Lab) OnModelLoaded(name string, info lab.ModelInfo, err error) {
+	if l.Engine.Loading == name {
+		l.Engine.Loading = ""
+	}
+	if err != nil {
+		l.Notice = &Notice{Text: fmt.Sprintf("The model %s did not load: %v", name, err), Error: true}
+		return
+	}
+	l.Engine.Models[name] = info
+	if l.Engine.Info == nil {
+		l.Port.Trainer(lab.Request{Op: lab.OpInfo, Seq: l.nextSeq()})
+	}
+	if l.pendingModel == name && l.startWanted {
+		l.Reset()
+	}
+}
+
+// OnManifest lists the bundle's files; the precomputed runs among them are
+// fetched, the three the page opens with first.
+func (l *Lab) OnManifest(names []string) {
+	var runs []string
+	for _, n := range names {
+		if strings.HasPrefix(n, ExampleDir) && strings.HasSuffix(n, ".json") {
+			runs = append(runs, n)
+		}
+	}
+	sort.Slice(runs, func(i, j int) bool {
+		a, b := exampleRank(runs[i]), exampleRank(runs[j])
+		if a != b {
+			return a < b
+		}
+		return runs[i] < runs[j]
+	})
+	l.exampleNames = runs
+	for _, n := range runs {
+		l.Port.FetchExample(n)
+	}
+}
+
+// OnTrainer handles a message from the trainer: a reply or a play event.
+// jobs are the snapshots of resp.Jobs, in order.
+func (l *Lab) OnTrainer(resp lab.Response, jobs []Blobs) {
+	switch {
+	case resp.Info != nil:
+		l.Engine.Info = resp.Info
+		return
+	case resp.Check != nil:
+		l.onCheck(resp)
+		return
+	case resp.Report != nil:
+		l.onReport(resp.Report)
+		return
+	}
+	if resp.Seq != 0 && resp.Seq == l.playSeq {
+		l.TrainerPlaying = resp.Error == "" && l.Playing
+	}
+	live := l.Live
+	if resp.Error != "" && resp.Started == nil && resp.Step == nil {
+		if live != nil && live.Preparing {
+			live.Preparing = false
+		}
+		l.Playing = false
+		l.Notice = &Notice{Text: resp.Error, Error: true}
+		return
+	}
+	if s := resp.Started; s != nil {
+		if live == nil || s.RunID != live.RunID {
+			return
+		}
+		live.Started, live.Preparing = s, false
+		live.Report.Config, live.Report.Recipe, live.Report.Seed = s.Config, s.Config.Recipe, s.Config.Seed
+		live.Report.Model, live.Report.Constitution, live.Report.CrossSFT = s.Model, s.Constitution, s.CrossSFT
+		l.Guide.onStarted(l)
+	}
+	if ev := resp.Step; ev != nil && live != nil && ev.RunID == live.RunID {
+		l.onStep(ev)
+	}
+	if p := resp.Paused; p != nil && live != nil && p.RunID == live.RunID {
+		l.Playing, l.TrainerPlaying = false, false
+		defer l.dispatch() // the teacher's measurements wait for a pause
+		if p.Auto {
+			live.Paused = p.Reason
+			if strings.Contains(p.Reason, "non-finite") {
+				l.Notice = &Notice{Text: p.Reason, Error: true}
+			}
+		}
+	}
+	if r := resp.Recorded; r != nil && live != nil && r.RunID == live.RunID {
+		l.onRecorded(r)
+	}
+	for i, j := range resp.Jobs {
+		if live == nil || j.RunID != live.RunID {
+			continue
+		}
+		var b Blobs
+		if i < len(jobs) {
+			b = jobs[i]
+		}
+		l.queueJob(j, b)
+	}
+}
+
+func (l *Lab) onStep(ev *lab.StepEvent) {
+	live := l.Live
+	if ev.Step != len(live.Report.Train)+1 {
+		return // a repeat or a gap: not this run's next step
+	}
+	live.Report.Train = append(live.Report.Train, ev.Train)
+	if ev.Warning != "" {
+		live.Report.Warnings = append(live.Report.Warnings, ev.Warning)
+	}
+	live.Step, live.StepMs = ev.Step, ev.Millis
+	if len(ev.Probes) > 0 {
+		live.Probes, live.ProbeStep = ev.Probes, ev.Step
+		if l.Tokens.Probe >= len(ev.Probes) {
+			l.Tokens.Probe = 0
+		}
+		if l.Tokens.Token >= 0 && l.Tokens.Token >= len(ev.Probes[l.Tokens.Probe].Tokens) {
+			l.Tokens.Token = -1
+		}
+		if ev.Step == 1 || ev.Step%LogEvery == 0 || ev.Done {
+			for _, p := range ev.Probes {
+				live.Log = append(live.Log, LogEntry{Step: ev.Step, Prompt: p.Prompt, Family: p.Family,
+					Answer: p.Response, Refused: p.Refused, Tokens: len(p.Tokens) - 1})
+			}
+		}
+	}
+	if ev.Done {
+		l.Playing, l.TrainerPlaying = false, false
+		defer l.dispatch()
+	}
+	l.Guide.onProgress(l)
+}
+
+func (l *Lab) onRecorded(r *lab.Recorded) {
+	live := l.Live
+	for _, m := range r.Points {
+		if len(live.Report.Steps) == 0 {
+			live.Report.Initial = m
+		}
+		live.Report.Steps = append(live.Report.Steps, m)
+		live.Report.Final = m
+	}
+	live.Report.CollapseStep, live.Report.Collapse = r.CollapseStep, r.Collapse
+	if r.Teacher != nil {
+		live.Report.Teacher = r.Teacher
+	}
+	if r.Leakage != nil {
+		live.Report.Leakage = r.Leakage
+	}
+	live.Pending = r.Pending
+	if r.Pending == 0 && len(l.pendingExports) > 0 {
+		l.Port.Trainer(lab.Request{Op: lab.OpReport, Seq: l.nextSeq()})
+	}
+	l.Guide.onProgress(l)
+}
+
+// TransportState is "playing", "starting" (asked, not yet confirmed),
+// "pausing" (asked to pause; the trainer finishes its step) or "paused".
+func (l *Lab) TransportState() string {
+	switch {
+	case l.Playing && l.TrainerPlaying:
+		return "playing"
+	case l.Playing:
+		return "starting"
+	case l.TrainerPlaying:
+		return "pausing"
+	}
+	return "paused"
+}

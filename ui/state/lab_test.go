@@ -1,0 +1,339 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"github.com/copsdlab/copsd/core/eval"
+	"strings"
+	"testing"
+
+	"github.com/copsdlab/copsd/core/diag"
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/lab"
+)
+
+// fakePort records what the lab asks of the browser.
+type fakePort struct {
+	trainer   []lab.Request
+	evals     []evalCall
+	loads     []string
+	fetches   []string
+	hash      string
+	downloads map[string][]byte
+}
+
+type evalCall struct {
+	worker int
+	req    lab.Request
+	blobs  Blobs
+}
+
+func (p *fakePort) Trainer(r lab.Request) { p.trainer = append(p.trainer, r) }
+func (p *fakePort) Evaluator(i int, r lab.Request, b Blobs) {
+	p.evals = append(p.evals, evalCall{i, r, b})
+}
+func (p *fakePort) LoadModel(n string)    { p.loads = append(p.loads, n) }
+func (p *fakePort) FetchExample(n string) { p.fetches = append(p.fetches, n) }
+func (p *fakePort) SetHash(h string)      { p.hash = h }
+func (p *fakePort) Download(n, _ string, d []byte) {
+	if p.downloads == nil {
+		p.downloads = map[string][]byte{}
+	}
+	p.downloads[n] = d
+}
+func (p *fakePort) DownloadSVG(string, string) {}
+
+// last returns the last request to the trainer with the op.
+func (p *fakePort) last(op string) *lab.Request {
+	for i := len(p.trainer) - 1; i >= 0; i-- {
+		if p.trainer[i].Op == op {
+			return &p.trainer[i]
+		}
+	}
+	return nil
+}
+
+// booted is a lab whose workers run and whose default model is loaded,
+// with its first run started.
+func booted(t *testing.T, hash string) (*Lab, *fakePort) {
+	t.Helper()
+	p := &fakePort{}
+	l := New(p, hash)
+	l.OnBooted(1)
+	if len(p.loads) != 1 || p.loads[0] != l.Settings.Model {
+		t.Fatalf("loads %v", p.loads)
+	}
+	l.OnModelLoaded(l.Settings.Model, lab.ModelInfo{Name: l.Settings.Model}, nil)
+	start := p.last(lab.OpStart)
+	if start == nil || start.Run.ID != l.Live.RunID {
+		t.Fatalf("no start after the model loaded: %+v", p.trainer)
+	}
+	l.OnTrainer(lab.Response{Seq: start.Seq, Started: &lab.Started{RunID: start.Run.ID, Model: start.Run.Model, Config: start.Run.Config.Defaults()},
+		Jobs: []lab.Job{{RunID: start.Run.ID, Kind: lab.JobEval}, {RunID: start.Run.ID, Kind: lab.JobTeacher}}}, []Blobs{"s0", "t0"})
+	return l, p
+}
+
+func TestBootStartsTheLinkedRunAndEvaluatesIt(t *testing.T) {
+	l, p := booted(t, "#v=1&recipe=opsd-fkl&seed=5")
+	if c := p.last(lab.OpStart).Run.Config; c.Divergence != distill.ForwardKL || c.Seed != 5 {
+		t.Errorf("started %+v", c)
+	}
+	if !l.CanRun() || l.Playing {
+		t.Error("the run should be ready and paused")
+	}
+	// One evaluator: the step-0 evaluation goes first, the teacher's waits.
+	if len(p.evals) != 1 || p.evals[0].req.Job.Kind != lab.JobEval || p.evals[0].blobs != "s0" {
+		t.Fatalf("evaluations: %+v", p.evals)
+	}
+	if l.QueuedEvals() != 1 {
+		t.Errorf("%d queued", l.QueuedEvals())
+	}
+	m := &lab.Measured{RunID: l.Live.RunID, Kind: lab.JobEval, Metrics: &diag.Metrics{}}
+	l.OnEvaluator(0, lab.Response{Measured: m})
+	if r := p.last(lab.OpRecord); r == nil || r.Measured != m {
+		t.Fatal("the evaluation did not go to the trainer")
+	}
+	if len(p.evals) != 2 || p.evals[1].req.Job.Kind != lab.JobTeacher {
+		t.Errorf("the teacher's evaluation did not follow: %+v", p.evals)
+	}
+	if !strings.Contains(p.hash, "div=fkl") || !strings.Contains(p.hash, "seed=5") {
+		t.Errorf("URL %q", p.hash)
+	}
+}
+
+func TestTransportAndSteps(t *testing.T) {
+	l, p := booted(t, "")
+	id := l.Live.RunID
+	l.Settings.StopAt = 3
+	l.Play()
+	play := p.last(lab.OpPlay)
+	if play == nil || play.Transport.StopAt != 3 || l.TransportState() != "starting" {
+		t.Fatalf("play: %+v, state %s", play, l.TransportState())
+	}
+	l.OnTrainer(lab.Response{Seq: play.Seq}, nil)
+	if l.TransportState() != "playing" {
+		t.Errorf("state %s after the trainer's answer", l.TransportState())
+	}
+	probe := distill.ProbeTrace{Step: 1, Prompt: "how do i bake bread ?", Family: "benign", Response: "mix flour",
+		Tokens: []distill.TokenRecord{{Token: "mix"}, {Token: "flour"}, {Token: "<eos>"}}}
+	for s := 1; s <= 2; s++ {
+		l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: s, Probes: []distill.ProbeTrace{probe}}}, nil)
+	}
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: 2}}, nil) // a repeat is ignored
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id + 1, Step: 3}}, nil)
+	if l.Live.Step != 2 || len(l.Live.Report.Train) != 2 || len(l.Live.Log) != 1 {
+		t.Fatalf("step %d, %d train metrics, %d log entries", l.Live.Step, len(l.Live.Report.Train), len(l.Live.Log))
+	}
+	l.Pause()
+	if l.TransportState() != "pausing" || p.last(lab.OpPause) == nil {
+		t.Errorf("pause: %s", l.TransportState())
+	}
+	l.OnTrainer(lab.Response{Paused: &lab.Paused{RunID: id, Step: 2, Reason: "paused"}}, nil)
+	if l.TransportState() != "paused" {
+		t.Errorf("state %s after the trainer paused", l.TransportState())
+	}
+	// Knobs that need no reset.
+	n := len(p.trainer)
+	l.SetLR(2e-3)
+	if r := p.last(lab.OpSet); r == nil || r.Knobs.LR != 2e-3 || l.Live.RunID != id {
+		t.Errorf("lr: %+v", r)
+	}
+	// A knob that defines the run resets it.
+	l.SetG(4)
+	if l.Live.RunID == id || p.last(lab.OpStart).Run.Config.G != 4 || len(p.trainer) <= n {
+		t.Error("G did not reset the run")
+	}
+	// An invalid change changes nothing.
+	l.SetTeacher(distill.Live)
+	l.SetSFTEpochs(2)
+	if l.Settings.SFTEpochs != 0 || l.Notice == nil || !strings.Contains(l.Notice.Text, "Cross-SFT") {
+		t.Errorf("sft with a live teacher: %d, %+v", l.Settings.SFTEpochs, l.Notice)
+	}
+}
+
+func TestAutoPauseSaysWhy(t *testing.T) {
+	l, _ := booted(t, "")
+	l.Play()
+	id := l.Live.RunID
+	l.OnTrainer(lab.Response{
+		Step:   &lab.StepEvent{RunID: id, Step: 1, Warning: "non-finite loss (NaN) or divergence (NaN) at step 1: the update was skipped"},
+		Paused: &lab.Paused{RunID: id, Step: 1, Reason: "non-finite loss (NaN) ... Paused: lower the learning rate", Auto: true},
+	}, nil)
+	if l.Playing || l.Notice == nil || !l.Notice.Error || !strings.Contains(l.Live.Paused, "lower the learning rate") {
+		t.Errorf("auto pause: playing %v, notice %+v, paused %q", l.Playing, l.Notice, l.Live.Paused)
+	}
+	if len(l.Live.Report.Warnings) != 1 {
+		t.Errorf("warnings %v", l.Live.Report.Warnings)
+	}
+}
+
+func TestHiddenTabPausesAndResumes(t *testing.T) {
+	l, p := booted(t, "")
+	l.Play()
+	l.OnVisibility(true)
+	if l.Playing || p.last(lab.OpPause) == nil {
+		t.Fatal("a hidden tab did not pause")
+	}
+	l.OnTrainer(lab.Response{Paused: &lab.Paused{RunID: l.Live.RunID, Step: 4}}, nil)
+	n := len(p.trainer)
+	l.OnVisibility(false)
+	if !l.Playing || len(p.trainer) != n+1 || p.trainer[n].Op != lab.OpPlay {
+		t.Error("showing the tab did not resume")
+	}
+	// A pause by hand is not undone by the tab showing again.
+	l.Pause()
+	l.OnVisibility(true)
+	l.OnVisibility(false)
+	if l.Playing {
+		t.Error("resumed a run paused by hand")
+	}
+}
+
+func TestConstitutionEditorChecksThenApplies(t *testing.T) {
+	l, p := booted(t, "")
+	l.Engine.Info = &lab.Info{Vocab: []string{"<sys>", "weapons", "weather", "refusals"}}
+	id := l.Live.RunID
+	l.EditConstitution("refuse wea")
+	if got := l.Cons.Suggest; len(got) != 2 || got[0] != "weapons" || got[1] != "weather" {
+		t.Errorf("suggestions %v", got)
+	}
+	old := p.last(lab.OpCheck).Seq
+	l.EditConstitution("refuse bananas .")
+	bad := p.last(lab.OpCheck)
+	// The answer about older text is ignored.
+	l.OnTrainer(lab.Response{Seq: old, Check: &lab.Check{OK: true, Text: "refuse weapons ."}}, nil)
+	if l.Cons.Check != nil {
+		t.Fatal("a stale check was applied")
+	}
+	l.OnTrainer(lab.Response{Seq: bad.Seq, Check: &lab.Check{Error: `unknown word: "bananas"`}}, nil)
+	l.ApplyConstitution()
+	if l.Live.RunID != id || l.Settings.Constitution == "refuse bananas ." {
+		t.Error("an invalid constitution was applied")
+	}
+	l.EditConstitution("refuse   weapons")
+	good := p.last(lab.OpCheck)
+	l.ApplyConstitution() // before the check: applies when it arrives
+	l.OnTrainer(lab.Response{Seq: good.Seq, Check: &lab.Check{OK: true, Text: "refuse weapons ."}}, nil)
+	if l.Settings.Constitution != "refuse weapons ." || l.Live.RunID == id {
+		t.Errorf("not applied: %q", l.Settings.Constitution)
+	}
+	if c := p.last(lab.OpStart).Run.Config.Constitution; c != "refuse weapons ." {
+		t.Errorf("the run started with %q", c)
+	}
+	l.Complete("helpful")
+	if l.Cons.Draft != "refuse weapons . helpful " {
+		t.Errorf("completion: %q", l.Cons.Draft)
+	}
+}
+
+func TestExamplesImportAndExport(t *testing.T) {
+	l, p := booted(t, "")
+	l.OnManifest([]string{"index.html", "report/runs/base-rho50-copsd-s1.json", "report/runs/base-rho50-opsd-rkl-s1.json", "lab.wasm"})
+	if len(p.fetches) != 2 || p.fetches[0] != "report/runs/base-rho50-opsd-rkl-s1.json" {
+		t.Fatalf("fetches %v", p.fetches)
+	}
+	rep := distill.Report{Recipe: "opsd-rkl", Model: "base-rho50", Seed: 1, Config: distill.Config{Steps: 2},
+		Steps: []diag.Metrics{{Step: 0}, {Step: 2}}, Train: make([]distill.TrainMetrics, 2)}
+	b, _ := json.Marshal(rep)
+	rep2 := rep
+	rep2.Recipe = "copsd"
+	b2, _ := json.Marshal(rep2)
+	l.OnExample(p.fetches[1], b2, nil) // arrives first
+	l.OnExample(p.fetches[0], b, nil)
+	l.OnExample("report/runs/x.json", nil, errors.New("404"))
+	if len(l.Examples) != 2 || l.Examples[0].Report.Recipe != "opsd-rkl" || l.Examples[0].Role == "" {
+		t.Fatalf("examples %+v", l.Examples)
+	}
+	// Before the live run steps, the collapse example is on show.
+	if s := l.Shown(); s.ID != l.Examples[0].ID {
+		t.Errorf("shown %s", s.ID)
+	}
+	l.Export("json")
+	if got := p.downloads["copsd-opsd-rkl-base-rho50-s1.json"]; !strings.Contains(string(got), `"recipe": "opsd-rkl"`) {
+		t.Errorf("export of the example: %q", got)
+	}
+	// Import: a bad file changes nothing and says why; a good one is shown.
+	l.Import("notes.txt", []byte("hello"), nil)
+	if len(l.Imported) != 0 || l.Notice == nil || !l.Notice.Error || !strings.Contains(l.Notice.Text, "notes.txt") {
+		t.Errorf("bad import: %+v", l.Notice)
+	}
+	l.Import("mine.json", b2, nil)
+	if len(l.Imported) != 1 || l.Shown().ID != "import:1" {
+		t.Errorf("import: shown %s", l.Shown().ID)
+	}
+	// The live run's export waits for its evaluations.
+	l.Show("live")
+	id := l.Live.RunID
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: 1}}, nil)
+	l.Export("csv")
+	rq := p.last(lab.OpReport)
+	l.OnTrainer(lab.Response{Seq: rq.Seq, Report: &lab.RunReport{Report: rep, Pending: 1}}, nil)
+	if len(p.downloads) != 1 || !strings.Contains(l.Exporting, "waiting") {
+		t.Fatalf("exported with an evaluation pending: %v %q", len(p.downloads), l.Exporting)
+	}
+	l.OnTrainer(lab.Response{Recorded: &lab.Recorded{RunID: id, Points: []diag.Metrics{{}}, Pending: 0}}, nil)
+	rq2 := p.last(lab.OpReport)
+	if rq2 == rq || rq2.Seq == rq.Seq {
+		t.Fatal("no second report request once the evaluations were in")
+	}
+	l.OnTrainer(lab.Response{Seq: rq2.Seq, Report: &lab.RunReport{Report: rep}}, nil)
+	if _, ok := p.downloads["copsd-opsd-rkl-base-rho50-s1.csv"]; !ok {
+		t.Errorf("downloads %v", p.downloads)
+	}
+	if pts := l.Pareto(); len(pts) < 4 {
+		t.Errorf("pareto %+v", pts)
+	}
+}
+
+func TestBadHashAtStartKeepsTheDefaults(t *testing.T) {
+	l := New(&fakePort{}, "#v=1&seed=oops")
+	if l.Notice == nil || !strings.Contains(l.Notice.Text, "seed") || l.Settings.Hash() != DefaultSettings().Hash() {
+		t.Errorf("notice %+v", l.Notice)
+	}
+	l2, p := booted(t, "")
+	id := l2.Live.RunID
+	l2.ApplyHash("#v=1&recipe=nope")
+	if l2.Live.RunID != id || l2.Notice == nil || !strings.Contains(l2.Notice.Text, "Nothing was changed") {
+		t.Errorf("bad hash change: %+v", l2.Notice)
+	}
+	l2.ApplyHash("#v=1&seed=8")
+	if l2.Live.RunID == id || p.last(lab.OpStart).Run.Config.Seed != 8 {
+		t.Error("a good hash change did not start its run")
+	}
+}
+
+func TestGuidePredictsThenRuns(t *testing.T) {
+	l, p := booted(t, "#v=1&guide=1")
+	if !l.Guide.Open {
+		t.Fatal("guide=1 did not open the guide")
+	}
+	l.GuideRun()
+	if p.last(lab.OpStart).Run.Model != "base-rho50" && l.Guide.Outcome[0] != "" {
+		t.Error("ran before a prediction")
+	}
+	l.GuidePredict("shorter")
+	l.Guide.Stage = 1
+	l.GuidePredict("shorter")
+	l.GuideRun()
+	// The control runs on rho 0, which is not loaded yet.
+	if l.Settings.Model != "base-rho0" || p.loads[len(p.loads)-1] != "base-rho0" || l.Settings.StopAt != GuideSteps {
+		t.Fatalf("settings %+v loads %v", l.Settings, p.loads)
+	}
+	l.OnModelLoaded("base-rho0", lab.ModelInfo{Name: "base-rho0"}, nil)
+	start := p.last(lab.OpStart)
+	l.OnTrainer(lab.Response{Started: &lab.Started{RunID: start.Run.ID, Model: "base-rho0", Config: start.Run.Config}}, nil)
+	if !l.Playing {
+		t.Fatal("the guided run did not play")
+	}
+	id := start.Run.ID
+	l.OnTrainer(lab.Response{Recorded: &lab.Recorded{RunID: id, Points: []diag.Metrics{
+		{Step: 0, Metrics: evalMetrics(20)}, {Step: GuideSteps, Metrics: evalMetrics(19.5)}}}}, nil)
+	if o := l.Guide.Outcome[1]; !strings.Contains(o, "about the same") || !strings.Contains(o, "you predicted shorter") {
+		t.Errorf("outcome %q", o)
+	}
+}
+
+func evalMetrics(length float64) (m eval.Metrics) {
+	m.LengthBenign = length
+	return m
+}

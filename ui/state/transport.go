@@ -1,0 +1,286 @@
+package state
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/lab"
+)
+
+// CanRun reports whether the trainer can take commands for the live run.
+func (l *Lab) CanRun() bool {
+	return l.Engine.Booted && l.Engine.Fatal == "" && l.Live != nil && l.Live.Started != nil && !l.Live.Preparing
+}
+
+// Reset starts the run the settings define, from step 0: back to the same
+// model and seed. A model not yet loaded is loaded first.
+func (l *Lab) Reset() {
+	l.Playing, l.TrainerPlaying = false, false
+	l.startWanted = true
+	if !l.Engine.Booted || l.Engine.Fatal != "" {
+		return
+	}
+	cfg, err := l.Settings.Config()
+	if err != nil {
+		l.Notice = &Notice{Text: "These settings do not make a run: " + err.Error(), Error: true}
+		return
+	}
+	model := l.Settings.Model
+	if _, ok := l.Engine.Models[model]; !ok {
+		l.pendingModel = model
+		if l.Engine.Loading != model {
+			l.Engine.Loading = model
+			l.Port.LoadModel(model)
+		}
+		return
+	}
+	l.startWanted, l.pendingModel = false, ""
+	l.nextRunID++
+	l.evalQueue = nil // jobs of the old run are worth nothing now
+	l.pendingExports = nil
+	l.Live = &Live{RunID: l.nextRunID, Preparing: true, Run: Run{ID: "live", Kind: LiveRun}}
+	l.Live.Report.Config, l.Live.Report.Recipe, l.Live.Report.Model, l.Live.Report.Seed = cfg, cfg.Recipe, model, cfg.Seed
+	l.Live.Title = runTitle(&l.Live.Report)
+	l.Tokens.Token = -1
+	l.HoverStep = -1
+	l.Port.Trainer(lab.Request{Op: lab.OpStart, Seq: l.nextSeq(), Run: &lab.RunSpec{ID: l.nextRunID, Model: model, Config: cfg}})
+	l.ShownID, l.CompareID = "", l.matchingExample()
+	l.syncURL()
+}
+
+// matchingExample is the precomputed run of the settings' recipe on their
+// model, drawn behind the live run, or "".
+func (l *Lab) matchingExample() string {
+	for _, e := range l.Examples {
+		if e.Report.Recipe == l.Settings.Recipe && trimModel(e.Report.Model) == l.Settings.Model {
+			return e.ID
+		}
+	}
+	return ""
+}
+
+// Play steps continuously until Pause, the stop step or the end.
+func (l *Lab) Play() {
+	if !l.CanRun() || l.Playing {
+		return
+	}
+	if l.Live.Step >= l.Live.Report.Config.Steps {
+		l.Notice = &Notice{Text: "The run is finished: Reset to run it again."}
+		return
+	}
+	l.Playing = true
+	l.Live.Paused = ""
+	l.ShownID = ""
+	l.playSeq = l.nextSeq()
+	l.Port.Trainer(lab.Request{Op: lab.OpPlay, Seq: l.playSeq, Transport: l.transport()})
+}
+
+// Pause stops after the step in progress.
+func (l *Lab) Pause() {
+	if !l.Playing {
+		return
+	}
+	l.Playing = false
+	l.resumeOnShow = false
+	l.Port.Trainer(lab.Request{Op: lab.OpPause, Seq: l.nextSeq()})
+}
+
+// StepOnce takes one distillation step.
+func (l *Lab) StepOnce() {
+	if !l.CanRun() || l.Playing || l.Live.Step >= l.Live.Report.Config.Steps {
+		return
+	}
+	l.ShownID = ""
+	l.Port.Trainer(lab.Request{Op: lab.OpStep, Seq: l.nextSeq()})
+}
+
+func (l *Lab) transport() *lab.Transport {
+	return &lab.Transport{Speed: l.Settings.Speed, StopAt: l.Settings.StopAt}
+}
+
+// Speeds are the transport's speed choices, in steps per second (0: as fast
+// as the engine goes).
+var Speeds = []float64{0, 4, 2, 1, 0.5}
+
+// SpeedLabel names a speed.
+func SpeedLabel(s float64) string {
+	switch {
+	case s == 0:
+		return "fastest"
+	case s >= 1:
+		return strconv.FormatFloat(s, 'g', -1, 64) + " steps / s"
+	default:
+		return fmt.Sprintf("1 step / %g s", 1/s)
+	}
+}
+
+// SetSpeed changes the speed without resetting.
+func (l *Lab) SetSpeed(s float64) {
+	l.Settings.Speed = s
+	l.sendTransport()
+}
+
+// SetStopAt sets the step at which playing pauses (0: none).
+func (l *Lab) SetStopAt(step int) {
+	l.Settings.StopAt = min(max(step, 0), MaxSteps)
+	l.sendTransport()
+}
+
+func (l *Lab) sendTransport() {
+	if l.CanRun() {
+		l.Port.Trainer(lab.Request{Op: lab.OpSpeed, Seq: l.nextSeq(), Transport: l.transport()})
+	}
+	l.syncURL()
+}
+
+// OnVisibility pauses when the tab is hidden and resumes, at the same step,
+// when it shows again.
+func (l *Lab) OnVisibility(hidden bool) {
+	switch {
+	case hidden && l.Playing:
+		l.Pause()
+		l.resumeOnShow = true
+	case !hidden && l.resumeOnShow:
+		l.resumeOnShow = false
+		l.Play()
+	}
+}
+
+// The setters below change one setting. Those that define the run reset
+// it; the learning rate and the temperature change the run in place.
+
+func (l *Lab) SetRecipe(name string) {
+	if name == l.Settings.Recipe {
+		return
+	}
+	s := l.Settings
+	if err := s.ApplyRecipe(name); err != nil {
+		l.Notice = &Notice{Text: err.Error(), Error: true}
+		return
+	}
+	l.Settings = s
+	l.Reset()
+}
+
+func (l *Lab) SetModel(name string) {
+	if name == l.Settings.Model {
+		return
+	}
+	for _, m := range Models {
+		if m.Name == name {
+			l.Settings.Model = name
+			l.Reset()
+			return
+		}
+	}
+}
+
+func (l *Lab) SetSeed(v string) {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		l.Notice = &Notice{Text: fmt.Sprintf("seed %q: want a whole number ≥ 0", clip(v, 20)), Error: true}
+		return
+	}
+	l.setRun(func(s *Settings) { s.Seed = n })
+}
+
+func (l *Lab) SetSteps(n int) {
+	l.setRun(func(s *Settings) { s.Steps = min(max(n, 1), MaxSteps) })
+}
+
+func (l *Lab) SetDivergence(d distill.Divergence) {
+	l.setRun(func(s *Settings) { s.Divergence = d })
+}
+
+func (l *Lab) SetBeta(b float64) {
+	l.setRun(func(s *Settings) { s.Beta = min(max(b, 0.05), 1) })
+}
+
+func (l *Lab) SetG(g int) { l.setRun(func(s *Settings) { s.G = min(max(g, 1), 64) }) }
+
+func (l *Lab) SetTeacher(t distill.TeacherMode) {
+	l.setRun(func(s *Settings) { s.Teacher = t })
+}
+
+func (l *Lab) SetSFTEpochs(n int) {
+	l.setRun(func(s *Settings) { s.SFTEpochs = min(max(n, 0), 20) })
+}
+
+func (l *Lab) SetSelfData(b bool) { l.setRun(func(s *Settings) { s.SelfData = b }) }
+
+// setRun applies a change that defines a new run, if the result is valid.
+func (l *Lab) setRun(f func(*Settings)) {
+	s := l.Settings
+	f(&s)
+	if _, err := s.Config(); err != nil {
+		l.Notice = &Notice{Text: "Not changed: " + err.Error(), Error: true}
+		return
+	}
+	if s.Hash() == l.Settings.Hash() {
+		return
+	}
+	l.Settings = s
+	l.Reset()
+}
+
+// SetLR changes the learning rate in place, without a reset.
+func (l *Lab) SetLR(lr float32) {
+	if !(lr > 0 && lr < 0.1) {
+		return
+	}
+	l.Settings.LR = lr
+	l.setKnobs(lab.Knobs{LR: lr})
+}
+
+// SetTemperature changes the sampling temperature in place, without a reset.
+func (l *Lab) SetTemperature(t float32) {
+	if !(t > 0 && t <= 5) {
+		return
+	}
+	l.Settings.Temperature = t
+	l.setKnobs(lab.Knobs{Temperature: t})
+}
+
+func (l *Lab) setKnobs(k lab.Knobs) {
+	if l.CanRun() {
+		if l.Live.Step == 0 {
+			// Nothing has run: the new value is simply the run's config.
+			l.Reset()
+			return
+		}
+		l.Port.Trainer(lab.Request{Op: lab.OpSet, Seq: l.nextSeq(), Knobs: &k})
+	}
+	l.syncURL()
+}
+
+func (l *Lab) syncURL() { l.Port.SetHash(l.Settings.Hash()) }
+
+// ApplyHash replaces the settings with a link's (when the page's fragment
+// changes). A bad fragment leaves everything as it is and says why.
+func (l *Lab) ApplyHash(hash string) {
+	if hash == "#"+l.Settings.Hash() || hash == l.Settings.Hash() {
+		return
+	}
+	s, err := ParseHash(hash, l.Settings)
+	if err != nil {
+		l.Notice = &Notice{Text: err.Error() + ". Nothing was changed.", Error: true}
+		return
+	}
+	runChanged := s.runKey() != l.Settings.runKey()
+	l.Settings = s
+	l.Cons.Draft, l.Cons.Check = s.Constitution, nil
+	l.Guide.Open = s.Guide
+	if runChanged {
+		l.Reset()
+	} else {
+		l.sendTransport()
+	}
+}
+
+// runKey is the part of the settings that defines the run.
+func (s Settings) runKey() string {
+	t := s
+	t.Speed, t.StopAt, t.Hide, t.Guide = 0, 0, nil, false
+	return t.Hash()
+}

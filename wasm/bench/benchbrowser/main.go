@@ -1,0 +1,575 @@
+//go:build !js
+
+// Command benchbrowser is COPSD Lab's performance benchmark: the same
+// workloads (wasm/bench/stepbench) natively and in headless Chromium, in a
+// Web Worker as the lab runs its engine, with and without the SIMD128
+// kernels; the matmul kernel's GFLOP/s (core/model's BenchmarkMatmul)
+// natively and in Chromium; and the bit-exactness tests of core/model and
+// core/num in Chromium on both kernel paths. It prints a table and writes
+// JSON.
+//
+// Run it from the repository root (make bench does):
+//
+//	go run ./wasm/bench/benchbrowser [-reps 7] [-out build/bench.json] [-skip-native] [-only ref-opsd-d128,...]
+//	go run ./wasm/bench/benchbrowser -tests-only
+//
+// It builds GOOS=js GOARCH=wasm binaries with -tags copsdsimd into a
+// temporary directory, serves them with wasm/bench/web, Go's wasm_exec.js and
+// core/model/simd/{copsdsimd.js,kernels.wasm} on 127.0.0.1, and needs
+// chromium on PATH (make chromium installs it).
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The bit-exactness tests that run in the browser (the others need a file
+// system; examples capture stdout through one): core/model's, and
+// core/num's (Softmax has a SIMD path too).
+var testBinaries = []struct{ wasm, pkg, pattern string }{
+	{"model.test.wasm", "./core/model", "^Test.*(Gemm|SIMD|DotRows|Golden|Inference|Workers|Overfit|Grad|Sample)"},
+	{"num.test.wasm", "./core/num", "^Test.*(Softmax|Exp|Tanh|Golden|Float|LogSumExp|Entropy)"},
+}
+
+// matmulPattern selects the kernel benchmarks (one worker: the browser has one thread).
+const matmulPattern = "Matmul/.*/workers=1"
+
+type job struct {
+	Wasm string            `json:"wasm"`
+	Argv []string          `json:"argv"`
+	Env  map[string]string `json:"env"`
+	SIMD bool              `json:"simd"`
+}
+
+type reply struct {
+	Code      int    `json:"code"`
+	Out       string `json:"out"`
+	Err       string `json:"err"`
+	SIMD      bool   `json:"simd"`
+	SIMDError string `json:"simdError"`
+}
+
+// stepReport is stepbench's output.
+type stepReport struct {
+	GOOS    string `json:"goos"`
+	GOARCH  string `json:"goarch"`
+	SIMD    string `json:"simd"`
+	Reps    int    `json:"reps"`
+	Results []struct {
+		Name     string             `json:"name"`
+		What     string             `json:"what"`
+		Ms       []float64          `json:"ms"`
+		MedianMs float64            `json:"median_ms"`
+		PhaseMs  map[string]float64 `json:"phase_median_ms"`
+		Hash     string             `json:"hash"`
+	} `json:"results"`
+}
+
+// TestRun is one run of the browser tests (testBinaries).
+type TestRun struct {
+	Passed     bool     `json:"passed"`
+	SIMDActive bool     `json:"simd_active"`
+	Tests      []string `json:"tests"` // "--- PASS: Name" lines
+	Output     string   `json:"output,omitempty"`
+}
+
+// Output is the JSON this command writes.
+type Output struct {
+	When     string             `json:"when"`
+	Host     string             `json:"host"`
+	LoadAvg  string             `json:"load_avg"` // /proc/loadavg before and after
+	Browser  string             `json:"browser"`
+	Reps     int                `json:"reps"`
+	Steps    map[string]any     `json:"steps"`     // "native", "native-purego", "chromium-simd", "chromium-go": stepbench reports
+	Matmul   map[string]any     `json:"matmul"`    // same keys: benchmark name -> GFLOP/s
+	Tests    map[string]TestRun `json:"tests"`     // "chromium-simd", "chromium-go"
+	SameBits bool               `json:"same_bits"` // every workload's parameter hash agrees across all three
+}
+
+func main() {
+	reps := flag.Int("reps", 7, "timed steps per workload (median reported)")
+	out := flag.String("out", "build/bench.json", "JSON output file")
+	skipNative := flag.Bool("skip-native", false, "only the browser runs")
+	only := flag.String("only", "", "stepbench workloads (default all)")
+	timeout := flag.Duration("timeout", 30*time.Minute, "overall timeout")
+	testsOnly := flag.Bool("tests-only", false, "only the bit-exactness tests of core/model and core/num in Chromium, both kernel paths")
+	flag.Parse()
+	if *testsOnly {
+		tests, err := ChromiumModelTests(*timeout)
+		for _, k := range []string{"chromium-simd", "chromium-go"} {
+			t := tests[k]
+			fmt.Printf("core/model and core/num tests in %s: passed %v (%d tests, SIMD kernels in use: %v)\n", k, t.Passed, len(t.Tests), t.SIMDActive)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchbrowser:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*reps, *out, *only, *skipNative, *timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "benchbrowser:", err)
+		os.Exit(1)
+	}
+}
+
+func run(reps int, outPath, only string, skipNative bool, timeout time.Duration) error {
+	if _, err := os.Stat("core/model/simd/kernels.wasm"); err != nil {
+		return errors.New("run from the repository root")
+	}
+	o := Output{When: time.Now().UTC().Format(time.RFC3339), Host: runtime.GOOS + "/" + runtime.GOARCH, Reps: reps,
+		Steps: map[string]any{}, Matmul: map[string]any{}, Tests: map[string]TestRun{}}
+	o.LoadAvg = loadavg()
+	dir, err := os.MkdirTemp("", "copsd-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := build(dir, false); err != nil {
+		return err
+	}
+	stepArgs := []string{"-reps", strconv.Itoa(reps)}
+	if only != "" {
+		stepArgs = append(stepArgs, "-only", only)
+	}
+
+	steps := map[string]stepReport{}
+	matmul := map[string]map[string]float64{}
+	if !skipNative {
+		// native: the amd64 assembly kernels where they exist; native-purego:
+		// the Go kernels the browser falls back to, compiled natively.
+		for _, key := range []string{"native", "native-purego"} {
+			logf("%s: stepbench", key)
+			b, err := command(".", filepath.Join(dir, "stepbench-"+key), append(stepArgs, "-ckpt", "assets/models/base-rho0.ckpt")...)
+			if err != nil {
+				return err
+			}
+			var r stepReport
+			if err := json.Unmarshal(lastLine(b), &r); err != nil {
+				return fmt.Errorf("%s stepbench output: %w", key, err)
+			}
+			steps[key] = r
+			logf("%s: matmul benchmarks", key)
+			args := []string{"test", "-run", "^$", "-bench", matmulPattern, "-benchtime", "300ms", "./core/model"}
+			if key == "native-purego" {
+				args = append(args[:1], append([]string{"-tags", "purego"}, args[1:]...)...)
+			}
+			b, err = command(".", "go", args...)
+			if err != nil {
+				return err
+			}
+			matmul[key] = gflops(string(b))
+		}
+	}
+
+	// The browser.
+	base, stop, err := serveDir(dir)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	ctx, cancel := browser()
+	defer cancel()
+	ctx, cancel2 := context.WithTimeout(ctx, timeout)
+	defer cancel2()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"index.html")); err != nil {
+		return fmt.Errorf("chromium: %w", err)
+	}
+	o.Browser, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.userAgent`))
+
+	for _, simd := range []bool{true, false} {
+		key := map[bool]string{true: "chromium-simd", false: "chromium-go"}[simd]
+		logf("%s: core/model and core/num tests", key)
+		tr, err := modelTests(ctx, simd)
+		if err != nil {
+			return err
+		}
+		o.Tests[key] = tr
+
+		logf("%s: matmul benchmarks", key)
+		r, err := runJob(ctx, job{Wasm: "model.test.wasm", Argv: []string{"-test.run", "^$", "-test.bench", matmulPattern, "-test.benchtime", "300ms"}, SIMD: simd})
+		if err != nil {
+			return err
+		}
+		if r.Code != 0 {
+			return fmt.Errorf("%s matmul benchmarks failed:\n%s%s", key, r.Out, r.Err)
+		}
+		matmul[key] = gflops(r.Out)
+
+		logf("%s: stepbench", key)
+		r, err = runJob(ctx, job{Wasm: "stepbench.wasm", Argv: append(stepArgs, "-ckpt", base+"base-rho0.ckpt"), SIMD: simd})
+		if err != nil {
+			return err
+		}
+		if r.Code != 0 || (simd && !r.SIMD) {
+			return fmt.Errorf("%s stepbench failed (code %d, simd %v %s):\n%s%s", key, r.Code, r.SIMD, r.SIMDError, r.Out, r.Err)
+		}
+		var sr stepReport
+		if err := json.Unmarshal(lastLine([]byte(r.Out)), &sr); err != nil {
+			return fmt.Errorf("%s stepbench output: %w\n%s", key, err, r.Out)
+		}
+		steps[key] = sr
+	}
+	o.LoadAvg += " -> " + loadavg()
+
+	// Same bits: every workload's hash agrees across every run.
+	o.SameBits = true
+	hashes := map[string]string{}
+	for _, r := range steps {
+		for _, w := range r.Results {
+			if h, ok := hashes[w.Name]; ok && h != w.Hash {
+				o.SameBits = false
+			}
+			hashes[w.Name] = w.Hash
+		}
+	}
+	for k, v := range steps {
+		o.Steps[k] = v
+	}
+	for k, v := range matmul {
+		o.Matmul[k] = v
+	}
+	printTable(o, steps, matmul)
+	if err := os.MkdirAll(filepath.Dir(outPath), 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(o, "", "  ")
+	if err := os.WriteFile(outPath, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\nJSON: %s\n", outPath)
+	for k, t := range o.Tests {
+		if !t.Passed {
+			return fmt.Errorf("core/model or core/num tests failed in %s:\n%s", k, t.Output)
+		}
+	}
+	if !o.SameBits {
+		return errors.New("the trained parameters differ between native and Chromium, or between the kernel paths")
+	}
+	return nil
+}
+
+// build compiles the wasm programs and the native stepbench into dir (only
+// the test binaries with testsOnly) and copies the page, the glue and
+// the kernels beside them.
+func build(dir string, testsOnly bool) error {
+	goroot, err := command(".", "go", "env", "GOROOT")
+	if err != nil {
+		return err
+	}
+	wasmEnv := []string{"GOOS=js", "GOARCH=wasm"}
+	steps := []struct {
+		env  []string
+		args []string
+	}{
+		{wasmEnv, []string{"build", "-tags", "copsdsimd", "-o", filepath.Join(dir, "stepbench.wasm"), "./wasm/bench/stepbench"}},
+		{nil, []string{"build", "-o", filepath.Join(dir, "stepbench-native"), "./wasm/bench/stepbench"}},
+		{nil, []string{"build", "-tags", "purego", "-o", filepath.Join(dir, "stepbench-native-purego"), "./wasm/bench/stepbench"}},
+	}
+	if testsOnly {
+		steps = nil
+	}
+	for _, b := range testBinaries {
+		steps = append(steps, struct {
+			env  []string
+			args []string
+		}{wasmEnv, []string{"test", "-c", "-tags", "copsdsimd", "-o", filepath.Join(dir, b.wasm), b.pkg}})
+	}
+	for _, s := range steps {
+		logf("go %s", strings.Join(s.args, " "))
+		c := exec.Command("go", s.args...)
+		c.Env = append(os.Environ(), s.env...)
+		if b, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("go %s: %v\n%s", strings.Join(s.args, " "), err, b)
+		}
+	}
+	copies := map[string]string{
+		filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"): "wasm_exec.js",
+		"core/model/simd/copsdsimd.js": "copsdsimd.js",
+		"core/model/simd/kernels.wasm": "kernels.wasm",
+		"wasm/bench/web/index.html":    "index.html",
+		"wasm/bench/web/runner.js":     "runner.js",
+		"assets/models/base-rho0.ckpt": "base-rho0.ckpt",
+	}
+	for src, dst := range copies {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// modelTests runs the bit-exactness tests of core/model and core/num
+// (testBinaries) in the browser, with the SIMD kernels (and then requiring
+// them) or without.
+func modelTests(ctx context.Context, simd bool) (TestRun, error) {
+	env := map[string]string{}
+	if simd {
+		env["COPSD_REQUIRE_SIMD"] = "1"
+	}
+	tr := TestRun{Passed: true, SIMDActive: simd}
+	for _, b := range testBinaries {
+		r, err := runJob(ctx, job{Wasm: b.wasm, Argv: []string{"-test.v", "-test.run", b.pattern}, Env: env, SIMD: simd})
+		if err != nil {
+			return TestRun{}, err
+		}
+		ok := r.Code == 0 && strings.Contains(r.Out, "\nPASS") && (!simd || r.SIMD)
+		tr.Passed = tr.Passed && ok
+		tr.SIMDActive = tr.SIMDActive && r.SIMD
+		for _, l := range strings.Split(r.Out, "\n") {
+			if strings.HasPrefix(l, "--- ") {
+				tr.Tests = append(tr.Tests, strings.TrimSuffix(b.wasm, ".test.wasm")+": "+strings.TrimSpace(l))
+			}
+		}
+		if !ok {
+			tr.Output += b.wasm + ":\n" + r.Out + r.Err + r.SIMDError
+		}
+	}
+	return tr, nil
+}
+
+// ChromiumModelTests builds core/model's and core/num's tests for GOOS=js
+// with the SIMD kernels and runs them in headless Chromium, in a Web Worker, with the
+// kernels bound ("chromium-simd") and without ("chromium-go"). It returns
+// an error unless both pass and the first really used the kernels.
+func ChromiumModelTests(timeout time.Duration) (map[string]TestRun, error) {
+	dir, err := os.MkdirTemp("", "copsd-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := build(dir, true); err != nil {
+		return nil, err
+	}
+	base, stop, err := serveDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	ctx, cancel := browser()
+	defer cancel()
+	ctx, cancel2 := context.WithTimeout(ctx, timeout)
+	defer cancel2()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"index.html")); err != nil {
+		return nil, fmt.Errorf("chromium: %w", err)
+	}
+	out := map[string]TestRun{}
+	for _, simd := range []bool{true, false} {
+		key := map[bool]string{true: "chromium-simd", false: "chromium-go"}[simd]
+		tr, err := modelTests(ctx, simd)
+		if err != nil {
+			return out, err
+		}
+		out[key] = tr
+		if !tr.Passed {
+			return out, fmt.Errorf("core/model or core/num tests failed in %s (SIMD kernels in use: %v):\n%s", key, tr.SIMDActive, tr.Output)
+		}
+	}
+	return out, nil
+}
+
+func serveDir(dir string) (base string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir))}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String() + "/", func() { srv.Close() }, nil
+}
+
+func browser() (context.Context, context.CancelFunc) {
+	exe, err := exec.LookPath("chromium")
+	if err != nil {
+		exe = "/usr/bin/chromium"
+	}
+	home, _ := os.MkdirTemp("", "copsd-bench-home-")
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(home, "profile")), chromedp.Env("HOME=" + home),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	return ctx, func() { cancel2(); cancel(); os.RemoveAll(home) }
+}
+
+func runJob(ctx context.Context, j job) (reply, error) {
+	b, _ := json.Marshal(j)
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`runJob(`+string(b)+`).then(JSON.stringify)`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return reply{}, fmt.Errorf("%s in chromium: %w", j.Wasm, err)
+	}
+	var r reply
+	err = json.Unmarshal([]byte(s), &r)
+	return r, err
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(-\d+)?\s+\d+\s+[\d.]+ ns/op\s+([\d.]+) GFLOP/s`)
+
+// gflops parses `go test -bench` output into benchmark name -> GFLOP/s.
+func gflops(out string) map[string]float64 {
+	m := map[string]float64{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if s := benchLine.FindStringSubmatch(sc.Text()); s != nil {
+			v, _ := strconv.ParseFloat(s[3], 64)
+			m[strings.TrimSuffix(strings.TrimPrefix(s[1], "Matmul/"), "/workers=1")] = v
+		}
+	}
+	return m
+}
+
+func printTable(o Output, steps map[string]stepReport, matmul map[string]map[string]float64) {
+	cols := []string{"native", "native-purego", "chromium-simd", "chromium-go"}
+	fmt.Printf("\n%s\nload average %s; medians of %d steps, ms\n\n", o.Browser, o.LoadAvg, o.Reps)
+	fmt.Printf("%-18s %8s %8s %14s %12s %9s %10s %10s  %s\n", "workload", "native", "purego", "chromium+simd", "chromium-go", "simd gain", "go/native", "go/purego", "same bits")
+	var names []string
+	for _, c := range cols {
+		for _, w := range steps[c].Results {
+			if !contains(names, w.Name) {
+				names = append(names, w.Name)
+			}
+		}
+	}
+	for _, n := range names {
+		ms := map[string]float64{}
+		hs := map[string]string{}
+		for _, c := range cols {
+			for _, w := range steps[c].Results {
+				if w.Name == n {
+					ms[c], hs[c] = w.MedianMs, w.Hash
+				}
+			}
+		}
+		same := "yes"
+		for _, c := range cols {
+			if hs[c] != "" && hs[c] != hs["chromium-simd"] {
+				same = "NO"
+			}
+		}
+		fmt.Printf("%-18s %8s %8s %14s %12s %9s %10s %10s  %s\n", n, num(ms["native"]), num(ms["native-purego"]), num(ms["chromium-simd"]), num(ms["chromium-go"]),
+			ratio(ms["chromium-go"], ms["chromium-simd"]), ratio(ms["chromium-go"], ms["native"]), ratio(ms["chromium-go"], ms["native-purego"]), same)
+	}
+	fmt.Printf("\nreference OPSD step by phase, ms (rollouts / teacher / update)\n")
+	for _, n := range names {
+		line := ""
+		for _, c := range cols {
+			for _, w := range steps[c].Results {
+				if w.Name == n && len(w.PhaseMs) > 0 {
+					line += fmt.Sprintf("   %s %.1f / %.1f / %.1f", c, w.PhaseMs["rollouts"], w.PhaseMs["teacher"], w.PhaseMs["update"])
+				}
+			}
+		}
+		if line != "" {
+			fmt.Printf("%-18s%s\n", n, line)
+		}
+	}
+	fmt.Printf("\n%-26s %8s %8s %14s %12s   (GFLOP/s)\n", "matmul", "native", "purego", "chromium+simd", "chromium-go")
+	var mm []string
+	for _, c := range cols {
+		for k := range matmul[c] {
+			if !contains(mm, k) {
+				mm = append(mm, k)
+			}
+		}
+	}
+	sortStrings(mm)
+	for _, k := range mm {
+		fmt.Printf("%-26s %8s %8s %14s %12s\n", k, num(matmul["native"][k]), num(matmul["native-purego"][k]), num(matmul["chromium-simd"][k]), num(matmul["chromium-go"][k]))
+	}
+	fmt.Println()
+	for _, c := range []string{"chromium-simd", "chromium-go"} {
+		t := o.Tests[c]
+		fmt.Printf("core/model and core/num tests in %s: passed %v (%d tests, SIMD kernels in use: %v)\n", c, t.Passed, len(t.Tests), t.SIMDActive)
+	}
+	fmt.Printf("trained parameters identical natively and in Chromium on both kernel paths: %v\n", o.SameBits)
+}
+
+func num(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(a/b, 'f', 2, 64) + "x"
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func command(dir, name string, args ...string) ([]byte, error) {
+	c := exec.Command(name, args...)
+	c.Dir = dir
+	c.Stderr = os.Stderr
+	b, err := c.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+	}
+	return b, nil
+}
+
+func lastLine(b []byte) []byte {
+	s := strings.TrimSpace(string(b))
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return []byte(s)
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}

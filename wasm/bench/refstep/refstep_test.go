@@ -1,0 +1,107 @@
+package refstep
+
+import (
+	"math"
+	"testing"
+
+	"github.com/copsdlab/copsd/core/model"
+)
+
+// TestStepsAreDeterministic runs a small OPSD and pretraining step twice
+// from the same seed and requires the same parameters, bit for bit, and a
+// finite divergence and loss.
+func TestStepsAreDeterministic(t *testing.T) {
+	s := Shape{Name: "tiny", Model: model.Config{Vocab: 23, Ctx: 32, Dim: 16, Layers: 1, Heads: 2},
+		Prompts: 2, G: 2, PromptLen: 3, Response: 5, Prefix: 7}
+	run := func() ([]float32, []float32, float64, float64) {
+		o, err := NewOPSD(s, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var div float64
+		for range 2 {
+			div = o.Step()
+		}
+		p, err := NewPretrain(s.Model, 2, 6, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss := p.Step()
+		return append([]float32(nil), o.Student.Params()...), append([]float32(nil), p.M.Params()...), div, loss
+	}
+	a1, b1, div, loss := run()
+	a2, b2, _, _ := run()
+	if math.IsNaN(div) || math.IsInf(div, 0) || math.IsNaN(loss) || loss <= 0 {
+		t.Fatalf("divergence %v, loss %v", div, loss)
+	}
+	for i := range a1 {
+		if math.Float32bits(a1[i]) != math.Float32bits(a2[i]) {
+			t.Fatalf("OPSD parameters differ at %d", i)
+		}
+	}
+	for i := range b1 {
+		if math.Float32bits(b1[i]) != math.Float32bits(b2[i]) {
+			t.Fatalf("pretraining parameters differ at %d", i)
+		}
+	}
+}
+
+// BenchmarkOPSDStep times one reference OPSD step per shape (one worker).
+func BenchmarkOPSDStep(b *testing.B) {
+	for _, s := range Shapes {
+		b.Run(s.Name, func(b *testing.B) {
+			o, err := NewOPSD(s, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o.Step() // allocate outside the timing
+			b.ResetTimer()
+			for b.Loop() {
+				o.Step()
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+		})
+	}
+}
+
+// BenchmarkPretrainStep times one 16×64 pretraining step per shape.
+func BenchmarkPretrainStep(b *testing.B) {
+	for _, s := range Shapes {
+		b.Run(s.Name, func(b *testing.B) {
+			p, err := NewPretrain(s.Model, 16, 64, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p.Step()
+			b.ResetTimer()
+			for b.Loop() {
+				p.Step()
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+		})
+	}
+}
+
+// BenchmarkOPSDPhases times the three phases of the reference OPSD step
+// separately: rollouts (KV-cache sampling), teacher scoring (prefix and
+// ForwardWithPrefix), and the update (forward, divergence, backward, AdamW).
+func BenchmarkOPSDPhases(b *testing.B) {
+	for _, s := range Shapes {
+		o, err := NewOPSD(s, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		o.Step()
+		for _, ph := range []struct {
+			name string
+			fn   func()
+		}{{"rollouts", o.Rollouts}, {"teacher", o.TeacherScore}, {"update", func() { o.Update() }}} {
+			b.Run(s.Name+"/"+ph.name, func(b *testing.B) {
+				for b.Loop() {
+					ph.fn()
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+			})
+		}
+	}
+}

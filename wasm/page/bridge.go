@@ -1,0 +1,431 @@
+//go:build js && wasm
+
+package page
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"syscall/js"
+	"time"
+
+	"github.com/vugu/vugu"
+	vjs "github.com/vugu/vugu/js"
+
+	"github.com/copsdlab/copsd/core/lab"
+	"github.com/copsdlab/copsd/ui/state"
+)
+
+// bridge is the page's side of the browser: it implements state.Port and
+// ui.Platform over Web Workers, fetch, the URL and downloads. Everything the
+// browser calls back with is queued and applied to the lab under the render
+// lock by one goroutine (apply), never inside a JS callback, which must not
+// block.
+type bridge struct {
+	env      vugu.EventEnv
+	lab      *state.Lab
+	inbox    chan func()
+	manifest map[string]string
+
+	trainer js.Value
+	evals   []js.Value
+	loading map[string]*modelLoad
+	funcs   []js.Func // kept for the page's lifetime
+}
+
+// modelLoad counts the workers that still have to confirm a model.
+type modelLoad struct {
+	left int
+	info lab.ModelInfo
+	err  error
+}
+
+func newBridge(env vugu.EventEnv) *bridge {
+	b := &bridge{env: env, inbox: make(chan func(), 256), loading: map[string]*modelLoad{}}
+	go b.apply()
+	return b
+}
+
+// apply runs queued callbacks under the lock, as many as are waiting before
+// one render.
+func (b *bridge) apply() {
+	for f := range b.inbox {
+		b.env.Lock()
+		f()
+		for more := true; more; {
+			select {
+			case g := <-b.inbox:
+				g()
+			default:
+				more = false
+			}
+		}
+		b.env.UnlockRender()
+	}
+}
+
+func (b *bridge) queue(f func()) { b.inbox <- f }
+
+func (b *bridge) funcOf(f func(js.Value, []js.Value) any) js.Func {
+	fn := js.FuncOf(f)
+	b.funcs = append(b.funcs, fn)
+	return fn
+}
+
+// url maps a logical asset name to its content-hashed name.
+func (b *bridge) url(name string) string {
+	if h, ok := b.manifest[name]; ok {
+		return h
+	}
+	return name
+}
+
+// boot reads the manifest, starts the workers and wires the page's events.
+func (b *bridge) boot() {
+	g := js.Global()
+	b.listen(g.Get("document"), "visibilitychange", func(js.Value) {
+		hidden := g.Get("document").Get("hidden").Bool()
+		b.queue(func() { b.lab.OnVisibility(hidden) })
+	})
+	b.listen(g, "hashchange", func(js.Value) {
+		h := g.Get("location").Get("hash").String()
+		b.queue(func() { b.lab.ApplyHash(h) })
+	})
+	m, err := fetchJSON[map[string]string](b.url("asset-manifest.json"))
+	if err != nil {
+		b.queue(func() { b.lab.OnFatal("cannot read the asset manifest: " + err.Error()) })
+		return
+	}
+	b.manifest = m
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	b.queue(func() { b.lab.OnManifest(names) })
+
+	// boot.js compiled the module this page runs; the workers run it too.
+	module := g.Get("copsdModule")
+	if !module.Truthy() {
+		b.queue(func() { b.lab.OnFatal("boot.js did not leave the compiled module (self.copsdModule)") })
+		return
+	}
+	b.trainer = b.startWorker(module, func(typ string, msg js.Value) { b.fromTrainer(typ, msg) })
+	// One evaluator per spare core, at most two: evaluations run beside training.
+	n := 1
+	if hc := g.Get("navigator").Get("hardwareConcurrency"); hc.Truthy() {
+		n = min(max(hc.Int()-1, 1), 2)
+	}
+	for i := range n {
+		b.evals = append(b.evals, b.startWorker(module, func(typ string, msg js.Value) { b.fromEvaluator(i, typ, msg) }))
+	}
+	b.queue(func() { b.lab.OnBooted(n) })
+}
+
+func (b *bridge) startWorker(module js.Value, on func(typ string, msg js.Value)) js.Value {
+	w := js.Global().Get("Worker").New(b.url("worker.js"))
+	w.Set("onmessage", b.funcOf(func(_ js.Value, args []js.Value) any {
+		d := args[0].Get("data")
+		on(d.Get("type").String(), d)
+		return nil
+	}))
+	w.Set("onerror", b.funcOf(func(_ js.Value, args []js.Value) any {
+		msg := "a worker failed"
+		if m := args[0].Get("message"); m.Truthy() {
+			msg = m.String()
+		}
+		b.queue(func() { b.lab.OnFatal(msg) })
+		return nil
+	}))
+	w.Call("postMessage", map[string]any{"type": "boot", "module": module})
+	return w
+}
+
+func (b *bridge) fromTrainer(typ string, d js.Value) {
+	switch typ {
+	case "reply", "event":
+		t0 := js.Global().Get("performance").Call("now").Float()
+		resp, err := decodeResponse(d)
+		js.Global().Get("console").Call("log", fmt.Sprintf("DEVTIMING decode %.1f %d", js.Global().Get("performance").Call("now").Float()-t0, len(d.Get("json").String())))
+		jobs := jobBlobs(d)
+		b.queue(func() {
+			if err != nil {
+				b.lab.OnFatal(err.Error())
+				return
+			}
+			b.lab.OnTrainer(resp, jobs)
+		})
+	case "loaded":
+		b.loaded(d)
+	case "fatal":
+		msg := d.Get("error").String()
+		b.queue(func() { b.lab.OnFatal(msg) })
+	}
+}
+
+func (b *bridge) fromEvaluator(i int, typ string, d js.Value) {
+	switch typ {
+	case "reply":
+		resp, err := decodeResponse(d)
+		b.queue(func() {
+			if err != nil {
+				resp = lab.Response{Error: err.Error()}
+			}
+			b.lab.OnEvaluator(i, resp)
+		})
+	case "loaded":
+		b.loaded(d)
+	case "fatal":
+		msg := d.Get("error").String()
+		b.queue(func() { b.lab.OnFatal(msg) })
+	}
+}
+
+func decodeResponse(d js.Value) (lab.Response, error) {
+	var r lab.Response
+	if err := json.Unmarshal([]byte(d.Get("json").String()), &r); err != nil {
+		return r, fmt.Errorf("a worker's message could not be read: %v", err)
+	}
+	return r, nil
+}
+
+// jobBlobs are the snapshot arrays of a message's jobs, kept as JS values:
+// they go to an evaluator untouched.
+func jobBlobs(d js.Value) []state.Blobs {
+	j := d.Get("jobs")
+	if !j.Truthy() {
+		return nil
+	}
+	out := make([]state.Blobs, j.Length())
+	for i := range out {
+		out[i] = j.Index(i)
+	}
+	return out
+}
+
+// Trainer implements state.Port.
+func (b *bridge) Trainer(req lab.Request) {
+	if b.trainer.IsUndefined() {
+		return
+	}
+	js, _ := json.Marshal(req)
+	b.trainer.Call("postMessage", map[string]any{"type": "call", "seq": req.Seq, "json": string(js)})
+}
+
+// Evaluator implements state.Port; the snapshots move to the worker.
+func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
+	if i < 0 || i >= len(b.evals) {
+		return
+	}
+	msg, _ := json.Marshal(req)
+	arr, _ := blobs.(js.Value)
+	if !arr.Truthy() {
+		arr = js.Global().Get("Array").New()
+	}
+	transfer := js.Global().Get("Array").Call("from", arr)
+	b.evals[i].Call("postMessage", map[string]any{"type": "call", "seq": req.Seq, "json": string(msg), "blobs": arr}, transfer)
+}
+
+// LoadModel implements state.Port: fetch once, load into every worker.
+func (b *bridge) LoadModel(name string) {
+	go func() {
+		buf, err := await(js.Global().Call("fetch", b.url("models/"+name+".ckpt")))
+		if err == nil && !buf.Get("ok").Bool() {
+			err = fmt.Errorf("HTTP %d", buf.Get("status").Int())
+		}
+		if err == nil {
+			buf, err = await(buf.Call("arrayBuffer"))
+		}
+		if err != nil {
+			b.queue(func() { b.lab.OnModelLoaded(name, lab.ModelInfo{}, err) })
+			return
+		}
+		workers := append([]js.Value{b.trainer}, b.evals...)
+		b.queue(func() {
+			b.loading[name] = &modelLoad{left: len(workers)}
+			for _, w := range workers {
+				w.Call("postMessage", map[string]any{"type": "load", "name": name, "bytes": buf})
+			}
+		})
+	}()
+}
+
+func (b *bridge) loaded(d js.Value) {
+	text := d.Get("json").String()
+	b.queue(func() {
+		var info lab.ModelInfo
+		var e struct{ Error string }
+		json.Unmarshal([]byte(text), &e)
+		var err error
+		if e.Error != "" {
+			err = errors.New(e.Error)
+		} else if err = json.Unmarshal([]byte(text), &info); err != nil {
+			err = fmt.Errorf("a worker's model info could not be read: %v", err)
+		}
+		ml := b.loading[info.Name]
+		if err != nil {
+			for n, l := range b.loading {
+				ml, info.Name = l, n // the failed load is the only one in flight
+			}
+		}
+		if ml == nil {
+			return
+		}
+		ml.left--
+		if err != nil && ml.err == nil {
+			ml.err = err
+		}
+		if ml.info.Name == "" {
+			ml.info = info
+		}
+		if ml.left == 0 {
+			delete(b.loading, info.Name)
+			b.lab.OnModelLoaded(info.Name, ml.info, ml.err)
+		}
+	})
+}
+
+// FetchExample implements state.Port.
+func (b *bridge) FetchExample(name string) {
+	go func() {
+		text, err := fetchText(b.url(name))
+		b.queue(func() { b.lab.OnExample(name, []byte(text), err) })
+	}()
+}
+
+// SetHash implements state.Port without adding history entries.
+func (b *bridge) SetHash(h string) {
+	g := js.Global()
+	if g.Get("location").Get("hash").String() == "#"+h {
+		return
+	}
+	g.Get("history").Call("replaceState", nil, "", "#"+h)
+}
+
+// Download implements state.Port.
+func (b *bridge) Download(name, mime string, data []byte) {
+	g := js.Global()
+	u := g.Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(u, data)
+	blob := g.Get("Blob").New([]any{u}, map[string]any{"type": mime})
+	b.offer(name, blob)
+}
+
+// DownloadSVG implements state.Port: the chart's markup as a file (its
+// colours are attributes, so it stands alone).
+func (b *bridge) DownloadSVG(testid, name string) {
+	g := js.Global()
+	el := g.Get("document").Call("querySelector", fmt.Sprintf("[data-testid=%q]", testid))
+	if !el.Truthy() {
+		return
+	}
+	text := g.Get("XMLSerializer").New().Call("serializeToString", el).String()
+	blob := g.Get("Blob").New([]any{`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + text}, map[string]any{"type": "image/svg+xml"})
+	b.offer(name, blob)
+}
+
+func (b *bridge) offer(name string, blob js.Value) {
+	g := js.Global()
+	href := g.Get("URL").Call("createObjectURL", blob)
+	a := g.Get("document").Call("createElement", "a")
+	a.Set("href", href)
+	a.Set("download", name)
+	a.Get("style").Set("display", "none")
+	g.Get("document").Get("body").Call("appendChild", a)
+	a.Call("click")
+	a.Call("remove")
+	go func() {
+		time.Sleep(time.Minute)
+		g.Get("URL").Call("revokeObjectURL", href)
+	}()
+}
+
+// ReadFile implements ui.Platform.
+func (b *bridge) ReadFile(input vjs.Value, done func(name string, data []byte, err error)) {
+	files := js.Value(input).Get("files")
+	if !files.Truthy() || files.Length() == 0 {
+		return
+	}
+	f := files.Index(0)
+	name := f.Get("name").String()
+	js.Value(input).Set("value", "") // choosing the same file again fires change again
+	if size := f.Get("size").Int(); size > 8<<20 {
+		b.queue(func() { done(name, nil, fmt.Errorf("the file is %d MB; a run JSON is far smaller", size>>20)) })
+		return
+	}
+	go func() {
+		text, err := await(f.Call("text"))
+		var data []byte
+		if err == nil {
+			data = []byte(text.String())
+		}
+		b.queue(func() { done(name, data, err) })
+	}()
+}
+
+// CopyText implements ui.Platform.
+func (b *bridge) CopyText(text string) {
+	if c := js.Global().Get("navigator").Get("clipboard"); c.Truthy() {
+		c.Call("writeText", text)
+	}
+}
+
+func (b *bridge) listen(target js.Value, event string, f func(js.Value)) {
+	target.Call("addEventListener", event, b.funcOf(func(_ js.Value, args []js.Value) any {
+		f(args[0])
+		return nil
+	}))
+}
+
+// await blocks the calling goroutine (never a JS callback) until a promise
+// settles.
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	var ok, fail js.Func
+	ok = js.FuncOf(func(_ js.Value, a []js.Value) any {
+		ch <- result{v: a[0]}
+		return nil
+	})
+	fail = js.FuncOf(func(_ js.Value, a []js.Value) any {
+		msg := "failed"
+		if len(a) > 0 && a[0].Truthy() {
+			msg = a[0].Call("toString").String()
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	p.Call("then", ok, fail)
+	r := <-ch
+	ok.Release()
+	fail.Release()
+	return r.v, r.err
+}
+
+func fetchText(url string) (string, error) {
+	r, err := await(js.Global().Call("fetch", url))
+	if err != nil {
+		return "", err
+	}
+	if !r.Get("ok").Bool() {
+		return "", fmt.Errorf("%s: HTTP %d", url, r.Get("status").Int())
+	}
+	t, err := await(r.Call("text"))
+	if err != nil {
+		return "", err
+	}
+	return t.String(), nil
+}
+
+func fetchJSON[T any](url string) (T, error) {
+	var v T
+	text, err := fetchText(url)
+	if err != nil {
+		return v, err
+	}
+	return v, json.Unmarshal([]byte(text), &v)
+}
