@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate bench reproduce checkpoints clean
+.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate bench benchbrowser reproduce checkpoints clean
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -19,13 +19,19 @@ build: web
 	$(GO) build -o bin/copsd-serve ./serve/cmd/copsd-serve
 	$(GO) build -o bin/copsd ./core/cmd/copsd
 
+# The lab is one Go program (wasm/lab): the page runs it to render the UI and
+# each Web Worker runs it as the engine. The bundle adds the base models and
+# the precomputed example runs of assets/report.
+EXAMPLES  := $(wildcard assets/report/runs/*.json)
+
 web:
 	@mkdir -p build
-	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o build/engine.wasm ./wasm/engine
+	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o build/lab.wasm ./wasm/lab
 	$(GO) run ./serve/cmd/bundle -src wasm/web -out serve/dist \
-		-file engine.wasm=build/engine.wasm \
+		-file lab.wasm=build/lab.wasm \
 		-file models/base-rho0.ckpt=assets/models/base-rho0.ckpt \
-		-file models/base-rho50.ckpt=assets/models/base-rho50.ckpt
+		-file models/base-rho50.ckpt=assets/models/base-rho50.ckpt \
+		$(foreach f,$(EXAMPLES),-file report/runs/$(notdir $(f))=$(f))
 
 ## test: everything CI checks
 test: check unit wasmtest samebits browsertest test-serve
@@ -39,7 +45,7 @@ chromium:
 
 ## browsertest: the built lab in headless Chromium
 browsertest: web chromium
-	COPSD_BROWSER=1 $(GO) test -count=1 ./wasm/browsertest/
+	COPSD_BROWSER=1 $(GO) test -count=1 -timeout 30m ./wasm/browsertest/
 
 check: fmt vet
 
@@ -52,7 +58,7 @@ vet:
 	$(WASMENV) $(GO) vet ./core/... ./wasm/...
 
 unit:
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 ## wasmtest: the core's tests compiled to wasm and run under Node.js
 wasmtest:
@@ -73,8 +79,12 @@ generate:
 	$(GO) generate ./...
 
 ## bench: kernel and training-step benchmarks
-bench: bench-serve
+bench: bench-serve benchbrowser
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
+
+## benchbrowser: the lab's speed targets in headless Chromium (frame gaps, pause, first render, collapse demo)
+benchbrowser: web chromium
+	COPSD_BROWSER=1 COPSD_TIMING=1 $(GO) test -count=1 -v -timeout 30m ./wasm/browsertest/
 
 ## reproduce: the recipe suite over 3 seeds on both base models -> assets/report
 reproduce:

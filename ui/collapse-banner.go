@@ -21,10 +21,7 @@ func (c *CollapseBanner) collapsed() bool {
 
 func (c *CollapseBanner) headline() string {
 	r := c.run()
-	who := "This run"
-	if r.Kind == state.LiveRun {
-		who = "Your run"
-	}
+	who := map[state.RunKind]string{state.LiveRun: "Your run", state.ExampleRun: "This example run", state.ImportedRun: "This imported run"}[r.Kind]
 	return fmt.Sprintf("%s collapsed at step %d.", who, *r.Report.CollapseStep)
 }
 
@@ -48,9 +45,6 @@ func (c *CollapseBanner) steady() string {
 		return ""
 	}
 	i, m := r.Report.Steps[0], r.Report.Steps[len(r.Report.Steps)-1]
-	if i.LengthBenign == 0 || i.Entropy == 0 {
-		return ""
-	}
-	return fmt.Sprintf("No collapse at step %d: benign answers at %.0f%% of their starting length, entropy at %.0f%%.",
-		m.Step, 100*m.LengthBenign/i.LengthBenign, 100*m.Entropy/i.Entropy)
+	return fmt.Sprintf("No collapse as of step %d: benign answers %.1f tokens (%.1f at the start), entropy %.2f nats (%.2f).",
+		m.Step, m.LengthBenign, i.LengthBenign, m.Entropy, i.Entropy)
 }

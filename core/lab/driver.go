@@ -119,7 +119,7 @@ func (d *Driver) Tick() (Response, time.Duration) {
 		resp.Paused = d.pause(ev.Warning+". Paused: lower the learning rate or the temperature, or reset.", true).Paused
 	case ev.Done:
 		resp.Paused = d.pause(fmt.Sprintf("finished: all %d steps have run", ev.Step), true).Paused
-	case d.transport.StopAt > 0 && ev.Step >= d.transport.StopAt:
+	case ev.Step == d.transport.StopAt:
 		resp.Paused = d.pause(fmt.Sprintf("stop step %d reached", d.transport.StopAt), true).Paused
 	}
 	var wait time.Duration

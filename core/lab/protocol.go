@@ -189,7 +189,7 @@ type Paused struct {
 // Transport is how the trainer plays.
 type Transport struct {
 	Speed  float64 `json:"speed"`   // steps per second; 0: as fast as the engine goes
-	StopAt int     `json:"stop_at"` // pause when this step is reached; 0: at the end of the run
+	StopAt int     `json:"stop_at"` // pause when this step is reached (playing on from beyond it goes to the end); 0: none
 }
 
 // Knobs are the settings that change without restarting a run. Zero fields

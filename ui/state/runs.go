@@ -188,6 +188,9 @@ func (l *Lab) onReport(rr *lab.RunReport) {
 	}
 	if rr.Pending > 0 {
 		l.Exporting = fmt.Sprintf("waiting for %d evaluation(s) to finish…", rr.Pending)
+		if l.Playing {
+			l.Exporting += " (the teacher's own measurements run while the run is paused)"
+		}
 		return // onRecorded asks again when none are left
 	}
 	for _, k := range l.pendingExports {
@@ -243,7 +246,11 @@ func (l *Lab) Pareto() []ParetoPoint {
 		if !bases[model] {
 			bases[model] = true
 			i := r.Report.Steps[0]
-			out = append(out, ParetoPoint{RunID: r.ID, Label: "base " + model, Kind: r.Kind, Base: true,
+			label := "base " + model
+			if rho, ok := r.Rho(); ok {
+				label = fmt.Sprintf("base, rho %g", rho)
+			}
+			out = append(out, ParetoPoint{RunID: r.ID, Label: label, Kind: r.Kind, Base: true,
 				Safety: i.Safety, Helpfulness: i.Helpfulness, Diversity: i.Diversity})
 		}
 		label := r.Report.Recipe

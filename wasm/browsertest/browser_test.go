@@ -80,6 +80,11 @@ func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	ctx, cancel3 := context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancel3)
 	p := &page{t: t, ctx: ctx, url: ts.URL, home: home}
+	// A browser window is at least 500 px wide; narrower sizes (a phone)
+	// are emulated, as the device toolbar does.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+		t.Fatal(err)
+	}
 	msgs := chromedp.Console(ctx)
 	go func() {
 		for m, err := range msgs {

@@ -86,12 +86,14 @@ func TestLabRunsTwentyStepsAndReplaysItsLink(t *testing.T) {
 	t.Logf("20 steps in %.1fs; frames %d, longest frame gap %.0f ms, gaps over 100 ms %d, long tasks %v",
 		elapsed.Seconds(), pr.Frames, pr.MaxGap, pr.Over100, pr.LongTasks)
 	t.Logf("gaps at %v", pr.GapsAt)
-	if pr.MaxGap > 100 {
-		t.Errorf("the main thread stalled: a %.0f ms gap between frames while training (want ≤ 100)", pr.MaxGap)
-	}
-	for _, d := range pr.LongTasks {
-		if d > 100 {
-			t.Errorf("a %d ms long task while training (want none over 100 ms)", d)
+	if timing(t) {
+		if pr.MaxGap > 100 {
+			t.Errorf("the main thread stalled: a %.0f ms gap between frames while training (want ≤ 100)", pr.MaxGap)
+		}
+		for _, d := range pr.LongTasks {
+			if d > 100 {
+				t.Errorf("a %d ms long task while training (want none over 100 ms)", d)
+			}
 		}
 	}
 	for id, ok := range p.chartSteps(20) {
@@ -148,6 +150,7 @@ func TestLabRunsTwentyStepsAndReplaysItsLink(t *testing.T) {
 
 // Pause takes effect within one training step; the time is printed.
 func TestPauseIsQuick(t *testing.T) {
+	requireTiming(t)
 	p := open(t, 1280, 800, 4*time.Minute)
 	p.goTo("/")
 	p.wait(`!` + q("play") + `.disabled`)

@@ -24,6 +24,7 @@ const (
 // The page renders within 1.5 s and, once the engine is ready with its
 // model and the examples are in, has downloaded at most 2.5 MB.
 func TestFirstRenderAndDownloads(t *testing.T) {
+	requireTiming(t)
 	p := open(t, 1280, 800, 2*time.Minute)
 	p.goTo("/")
 	first := js[float64](p, `performance.getEntriesByName("copsd-first-render")[0].startTime`)
@@ -57,6 +58,7 @@ func TestFirstRenderAndDownloads(t *testing.T) {
 // (both from the start: the base model's evaluation, the teacher's, the
 // leakage, then steps until the detector fires).
 func TestCollapseDemoWithinBudget(t *testing.T) {
+	requireTiming(t)
 	if os.Getenv("COPSD_BROWSER") != "1" {
 		t.Skip("set COPSD_BROWSER=1 after `make web` to run the browser tests")
 	}

@@ -145,9 +145,7 @@ func (b *bridge) startWorker(module js.Value, on func(typ string, msg js.Value))
 func (b *bridge) fromTrainer(typ string, d js.Value) {
 	switch typ {
 	case "reply", "event":
-		t0 := js.Global().Get("performance").Call("now").Float()
 		resp, err := decodeResponse(d)
-		js.Global().Get("console").Call("log", fmt.Sprintf("DEVTIMING decode %.1f %d", js.Global().Get("performance").Call("now").Float()-t0, len(d.Get("json").String())))
 		jobs := jobBlobs(d)
 		b.queue(func() {
 			if err != nil {

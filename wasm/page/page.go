@@ -3,8 +3,6 @@
 package page
 
 import (
-	"fmt"
-	"runtime"
 	"syscall/js"
 	"time"
 
@@ -48,18 +46,12 @@ func Run() {
 			time.Sleep(wait)
 		}
 		last = time.Now()
-		t0 := js.Global().Get("performance").Call("now").Float()
 		env.RLock()
 		res := buildEnv.RunBuild(root)
 		env.RUnlock()
-		t1 := js.Global().Get("performance").Call("now").Float()
 		if err := renderer.Render(res); err != nil {
 			panic(err)
 		}
-		t2 := js.Global().Get("performance").Call("now").Float()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		js.Global().Get("console").Call("log", fmt.Sprintf("DEVTIMING at %.0f build %.1f render %.1f gc %d pause %.1fms heap %dMB", t0, t1-t0, t2-t1, ms.NumGC, float64(ms.PauseTotalNs)/1e6, ms.HeapAlloc>>20))
 		if first {
 			first = false
 			js.Global().Get("performance").Call("mark", "copsd-first-render")

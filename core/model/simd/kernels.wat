@@ -884,98 +884,206 @@
   ;; time, with every operation of the scalar code in the same order and
   ;; rounding (f64x2 ops round each result like Go's float64 ops; no FMA).
 
-  ;; $exp2 is num's expKernel for two lanes: e**x for -700 < x < 700.
+  ;; $exp4 is num.Exp32 for four float32 lanes x <= 0 (softmax's x - max):
+  ;; float32(expKernel(x)), and 0 below -104. Each half is promoted to
+  ;; float64 and runs num's expKernel:
   ;;   kf = (x*log2e + 1.5*2**52) - 1.5*2**52      (round to an integer)
   ;;   r  = (x - kf*ln2Hi) - kf*ln2Lo
   ;;   p  = Horner, degree 7, from c7 down to 1
   ;;   e  = p * 2**kf                              (exponent bits (kf+1023)<<52)
-  (func $exp2 (param $x v128) (result v128)
-    (local $kf v128) (local $r v128) (local $p v128)
-    (local.set $kf (f64x2.sub
-      (f64x2.add (f64x2.mul (local.get $x) (v128.const f64x2 0x1.71547652b82fep+00 0x1.71547652b82fep+00))
+  ;; The kernel is written out for each half, here and in $tanh4: V8 does
+  ;; not inline calls that pass v128 values, and such a call costs about as
+  ;; much as the work (softmax and GELU measured 1.6-2x faster written out).
+  ;; Keep the copies in step (core/model's SIMD tests compare every path
+  ;; with the Go code).
+  (func $exp4 (param $x v128) (result v128)
+    (local $e v128) (local $lo v128) (local $hi v128)
+    (local $exA v128) (local $kfA v128) (local $rA v128) (local $pA v128)
+    (local $exB v128) (local $kfB v128) (local $rB v128) (local $pB v128)
+    (local.set $exA (f64x2.promote_low_f32x4 (local.get $x)))
+    (local.set $kfA (f64x2.sub
+      (f64x2.add (f64x2.mul (local.get $exA) (v128.const f64x2 0x1.71547652b82fep+00 0x1.71547652b82fep+00))
                  (v128.const f64x2 0x1.8p+52 0x1.8p+52))
       (v128.const f64x2 0x1.8p+52 0x1.8p+52)))
-    (local.set $r (f64x2.sub
-      (f64x2.sub (local.get $x) (f64x2.mul (local.get $kf) (v128.const f64x2 0x1.62e42feep-01 0x1.62e42feep-01)))
-      (f64x2.mul (local.get $kf) (v128.const f64x2 0x1.a39ef35793c76p-33 0x1.a39ef35793c76p-33))))
-    (local.set $p (f64x2.add (v128.const f64x2 0x1.6c16c16c16c17p-10 0x1.6c16c16c16c17p-10)
-      (f64x2.mul (local.get $r) (v128.const f64x2 0x1.a01a01a01a01ap-13 0x1.a01a01a01a01ap-13))))
-    (local.set $p (f64x2.add (v128.const f64x2 0x1.1111111111111p-07 0x1.1111111111111p-07)
-      (f64x2.mul (local.get $r) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0x1.5555555555555p-05 0x1.5555555555555p-05)
-      (f64x2.mul (local.get $r) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0x1.5555555555555p-03 0x1.5555555555555p-03)
-      (f64x2.mul (local.get $r) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 0x1p-01 0x1p-01)
-      (f64x2.mul (local.get $r) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $r) (local.get $p))))
-    (local.set $p (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $r) (local.get $p))))
-    (f64x2.mul (local.get $p)
+    (local.set $rA (f64x2.sub
+      (f64x2.sub (local.get $exA) (f64x2.mul (local.get $kfA) (v128.const f64x2 0x1.62e42feep-01 0x1.62e42feep-01)))
+      (f64x2.mul (local.get $kfA) (v128.const f64x2 0x1.a39ef35793c76p-33 0x1.a39ef35793c76p-33))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.6c16c16c16c17p-10 0x1.6c16c16c16c17p-10)
+      (f64x2.mul (local.get $rA) (v128.const f64x2 0x1.a01a01a01a01ap-13 0x1.a01a01a01a01ap-13))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.1111111111111p-07 0x1.1111111111111p-07)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.5555555555555p-05 0x1.5555555555555p-05)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.5555555555555p-03 0x1.5555555555555p-03)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1p-01 0x1p-01)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $lo (f64x2.mul (local.get $pA)
       (i64x2.shl
-        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $kf)))
+        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $kfA)))
                    (v128.const i64x2 1023 1023))
         (i32.const 52))))
-
-  ;; $exp4 is num.Exp32 for four float32 lanes x <= 0 (softmax's x - max):
-  ;; float32(expKernel(x)), and 0 below -104.
-  (func $exp4 (param $x v128) (result v128)
-    (local $e v128)
+    (local.set $exB (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))))
+    (local.set $kfB (f64x2.sub
+      (f64x2.add (f64x2.mul (local.get $exB) (v128.const f64x2 0x1.71547652b82fep+00 0x1.71547652b82fep+00))
+                 (v128.const f64x2 0x1.8p+52 0x1.8p+52))
+      (v128.const f64x2 0x1.8p+52 0x1.8p+52)))
+    (local.set $rB (f64x2.sub
+      (f64x2.sub (local.get $exB) (f64x2.mul (local.get $kfB) (v128.const f64x2 0x1.62e42feep-01 0x1.62e42feep-01)))
+      (f64x2.mul (local.get $kfB) (v128.const f64x2 0x1.a39ef35793c76p-33 0x1.a39ef35793c76p-33))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.6c16c16c16c17p-10 0x1.6c16c16c16c17p-10)
+      (f64x2.mul (local.get $rB) (v128.const f64x2 0x1.a01a01a01a01ap-13 0x1.a01a01a01a01ap-13))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.1111111111111p-07 0x1.1111111111111p-07)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.5555555555555p-05 0x1.5555555555555p-05)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.5555555555555p-03 0x1.5555555555555p-03)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1p-01 0x1p-01)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $hi (f64x2.mul (local.get $pB)
+      (i64x2.shl
+        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $kfB)))
+                   (v128.const i64x2 1023 1023))
+        (i32.const 52))))
     (local.set $e (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-      (f32x4.demote_f64x2_zero (call $exp2 (f64x2.promote_low_f32x4 (local.get $x))))
-      (f32x4.demote_f64x2_zero (call $exp2 (f64x2.promote_low_f32x4
-        (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x)))))))
+      (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
     (v128.andnot (local.get $e) (f32x4.lt (local.get $x) (v128.const f32x4 -104 -104 -104 -104))))
-
-  ;; $tanh2 is num.Tanh32 before its final rounding, for two lanes x
-  ;; (float32 values held as float64). Each branch that a lane takes is
-  ;; computed for both lanes, and each lane selects its own:
-  ;;   |x| > 9.1:      sign(x)
-  ;;   |x| >= 0.625:   s = expKernel(2|x|); t = 1 - 2/(s+1); sign(x)*t
-  ;;   x == 0:         x
-  ;;   otherwise:      s = x*x; p = (P0*s + P1)*s + P2; q = ((s + Q0)*s + Q1)*s + Q2
-  ;;                   x + (x*s)*p/q
-  (func $tanh2 (param $x v128) (result v128)
-    (local $z v128) (local $neg v128) (local $t v128) (local $s v128) (local $p v128) (local $q v128)
-    (local $res v128) (local $mid v128) (local $big v128)
-    (local.set $z (f64x2.abs (local.get $x)))
-    (local.set $neg (f64x2.lt (local.get $x) (v128.const f64x2 0 0)))
-    (local.set $mid (f64x2.ge (local.get $z) (v128.const f64x2 0.625 0.625)))
-    (local.set $big (f64x2.gt (local.get $z) (v128.const f64x2 9.1 9.1)))
-    (local.set $res (local.get $x))
-    ;; small branch, unless both lanes take another
-    (if (i32.eqz (i64x2.all_true (local.get $mid)))
-      (then
-        (local.set $s (f64x2.mul (local.get $x) (local.get $x)))
-        (local.set $p (f64x2.add (f64x2.mul (v128.const f64x2 -0x1.edc5baafd6f4bp-01 -0x1.edc5baafd6f4bp-01) (local.get $s))
-          (v128.const f64x2 -0x1.8d26a0e26682dp+06 -0x1.8d26a0e26682dp+06)))
-        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s))
-          (v128.const f64x2 -0x1.93ac030580563p+10 -0x1.93ac030580563p+10)))
-        (local.set $q (f64x2.add (local.get $s) (v128.const f64x2 0x1.c33f28a581b86p+06 0x1.c33f28a581b86p+06)))
-        (local.set $q (f64x2.add (f64x2.mul (local.get $q) (local.get $s))
-          (v128.const f64x2 0x1.176fa0e5535fap+11 0x1.176fa0e5535fap+11)))
-        (local.set $q (f64x2.add (f64x2.mul (local.get $q) (local.get $s))
-          (v128.const f64x2 0x1.2ec102442040cp+12 0x1.2ec102442040cp+12)))
-        (local.set $res (f64x2.add (local.get $x)
-          (f64x2.div (f64x2.mul (f64x2.mul (local.get $x) (local.get $s)) (local.get $p)) (local.get $q))))
-        (local.set $res (v128.bitselect (local.get $x) (local.get $res)
-          (f64x2.eq (local.get $x) (v128.const f64x2 0 0))))))
-    ;; middle branch, when a lane takes it
-    (if (v128.any_true (v128.andnot (local.get $mid) (local.get $big)))
-      (then
-        (local.set $t (f64x2.sub (v128.const f64x2 1 1)
-          (f64x2.div (v128.const f64x2 2 2)
-            (f64x2.add (call $exp2 (f64x2.mul (v128.const f64x2 2 2) (local.get $z))) (v128.const f64x2 1 1)))))
-        (local.set $t (v128.bitselect (f64x2.neg (local.get $t)) (local.get $t) (local.get $neg)))
-        (local.set $res (v128.bitselect (local.get $t) (local.get $res) (local.get $mid)))))
-    (v128.bitselect
-      (v128.bitselect (v128.const f64x2 -1 -1) (v128.const f64x2 1 1) (local.get $neg))
-      (local.get $res)
-      (local.get $big)))
 
   ;; gelu(out, th, inp, n): for i < n, n a multiple of 4, as
   ;; core/model's geluForward:
   ;;   x3 = (x*x)*x;  u = s*(x + c*x3);  t = Tanh32(u);  th = t
   ;;   out = (0.5*x)*(1 + t)               (float32; s, c float32 constants)
+  ;; $tanh4 is num.Tanh32 for four float32 lanes: each half is promoted to
+  ;; float64, all three branches of Tanh32 are computed for both of its
+  ;; lanes (branching on the lanes measured slower: mispredictions) and each
+  ;; lane selects the one Tanh32 takes, then rounds to float32:
+  ;;   |x| > 9.1:      sign(x)
+  ;;   |x| >= 0.625:   s = expKernel(2|x|); t = 1 - 2/(s+1); sign(x)*t
+  ;;   x == 0:         x
+  ;;   otherwise:      s = x*x; p = (P0*s + P1)*s + P2; q = ((s + Q0)*s + Q1)*s + Q2
+  ;;                   x + (x*s)*p/q
+  ;; expKernel is written out as in $exp4.
+  (func $tanh4 (param $u v128) (result v128)
+    (local $ta v128) (local $tb v128)
+    (local $zA v128) (local $negA v128) (local $tA v128) (local $sA v128) (local $pA v128) (local $qA v128) (local $resA v128) (local $txA v128) (local $exA v128) (local $eA v128) (local $kfA v128) (local $rA v128)
+    (local $zB v128) (local $negB v128) (local $tB v128) (local $sB v128) (local $pB v128) (local $qB v128) (local $resB v128) (local $txB v128) (local $exB v128) (local $eB v128) (local $kfB v128) (local $rB v128)
+    (local $pA2 v128) (local $pB2 v128)
+    (local.set $txA (f64x2.promote_low_f32x4 (local.get $u)))
+    (local.set $zA (f64x2.abs (local.get $txA)))
+    (local.set $negA (f64x2.lt (local.get $txA) (v128.const f64x2 0 0)))
+    ;; middle branch
+    (local.set $exA (f64x2.mul (v128.const f64x2 2 2) (local.get $zA)))
+    (local.set $kfA (f64x2.sub
+      (f64x2.add (f64x2.mul (local.get $exA) (v128.const f64x2 0x1.71547652b82fep+00 0x1.71547652b82fep+00))
+                 (v128.const f64x2 0x1.8p+52 0x1.8p+52))
+      (v128.const f64x2 0x1.8p+52 0x1.8p+52)))
+    (local.set $rA (f64x2.sub
+      (f64x2.sub (local.get $exA) (f64x2.mul (local.get $kfA) (v128.const f64x2 0x1.62e42feep-01 0x1.62e42feep-01)))
+      (f64x2.mul (local.get $kfA) (v128.const f64x2 0x1.a39ef35793c76p-33 0x1.a39ef35793c76p-33))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.6c16c16c16c17p-10 0x1.6c16c16c16c17p-10)
+      (f64x2.mul (local.get $rA) (v128.const f64x2 0x1.a01a01a01a01ap-13 0x1.a01a01a01a01ap-13))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.1111111111111p-07 0x1.1111111111111p-07)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.5555555555555p-05 0x1.5555555555555p-05)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1.5555555555555p-03 0x1.5555555555555p-03)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 0x1p-01 0x1p-01)
+      (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $pA (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rA) (local.get $pA))))
+    (local.set $eA (f64x2.mul (local.get $pA)
+      (i64x2.shl
+        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $kfA)))
+                   (v128.const i64x2 1023 1023))
+        (i32.const 52))))
+    (local.set $tA (f64x2.sub (v128.const f64x2 1 1)
+      (f64x2.div (v128.const f64x2 2 2)
+        (f64x2.add (local.get $eA) (v128.const f64x2 1 1)))))
+    (local.set $tA (v128.bitselect (f64x2.neg (local.get $tA)) (local.get $tA) (local.get $negA)))
+    ;; small branch
+    (local.set $sA (f64x2.mul (local.get $txA) (local.get $txA)))
+    (local.set $pA (f64x2.add (f64x2.mul (v128.const f64x2 -0x1.edc5baafd6f4bp-01 -0x1.edc5baafd6f4bp-01) (local.get $sA))
+      (v128.const f64x2 -0x1.8d26a0e26682dp+06 -0x1.8d26a0e26682dp+06)))
+    (local.set $pA (f64x2.add (f64x2.mul (local.get $pA) (local.get $sA))
+      (v128.const f64x2 -0x1.93ac030580563p+10 -0x1.93ac030580563p+10)))
+    (local.set $qA (f64x2.add (local.get $sA) (v128.const f64x2 0x1.c33f28a581b86p+06 0x1.c33f28a581b86p+06)))
+    (local.set $qA (f64x2.add (f64x2.mul (local.get $qA) (local.get $sA))
+      (v128.const f64x2 0x1.176fa0e5535fap+11 0x1.176fa0e5535fap+11)))
+    (local.set $qA (f64x2.add (f64x2.mul (local.get $qA) (local.get $sA))
+      (v128.const f64x2 0x1.2ec102442040cp+12 0x1.2ec102442040cp+12)))
+    (local.set $resA (f64x2.add (local.get $txA)
+      (f64x2.div (f64x2.mul (f64x2.mul (local.get $txA) (local.get $sA)) (local.get $pA)) (local.get $qA))))
+    (local.set $resA (v128.bitselect (local.get $txA) (local.get $resA)
+      (f64x2.eq (local.get $txA) (v128.const f64x2 0 0))))
+    (local.set $resA (v128.bitselect (local.get $tA) (local.get $resA)
+      (f64x2.ge (local.get $zA) (v128.const f64x2 0.625 0.625))))
+    (local.set $ta (v128.bitselect
+      (v128.bitselect (v128.const f64x2 -1 -1) (v128.const f64x2 1 1) (local.get $negA))
+      (local.get $resA)
+      (f64x2.gt (local.get $zA) (v128.const f64x2 9.1 9.1))))
+    (local.set $txB (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $u) (local.get $u))))
+    (local.set $zB (f64x2.abs (local.get $txB)))
+    (local.set $negB (f64x2.lt (local.get $txB) (v128.const f64x2 0 0)))
+    ;; middle branch
+    (local.set $exB (f64x2.mul (v128.const f64x2 2 2) (local.get $zB)))
+    (local.set $kfB (f64x2.sub
+      (f64x2.add (f64x2.mul (local.get $exB) (v128.const f64x2 0x1.71547652b82fep+00 0x1.71547652b82fep+00))
+                 (v128.const f64x2 0x1.8p+52 0x1.8p+52))
+      (v128.const f64x2 0x1.8p+52 0x1.8p+52)))
+    (local.set $rB (f64x2.sub
+      (f64x2.sub (local.get $exB) (f64x2.mul (local.get $kfB) (v128.const f64x2 0x1.62e42feep-01 0x1.62e42feep-01)))
+      (f64x2.mul (local.get $kfB) (v128.const f64x2 0x1.a39ef35793c76p-33 0x1.a39ef35793c76p-33))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.6c16c16c16c17p-10 0x1.6c16c16c16c17p-10)
+      (f64x2.mul (local.get $rB) (v128.const f64x2 0x1.a01a01a01a01ap-13 0x1.a01a01a01a01ap-13))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.1111111111111p-07 0x1.1111111111111p-07)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.5555555555555p-05 0x1.5555555555555p-05)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1.5555555555555p-03 0x1.5555555555555p-03)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 0x1p-01 0x1p-01)
+      (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $pB (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (local.get $rB) (local.get $pB))))
+    (local.set $eB (f64x2.mul (local.get $pB)
+      (i64x2.shl
+        (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $kfB)))
+                   (v128.const i64x2 1023 1023))
+        (i32.const 52))))
+    (local.set $tB (f64x2.sub (v128.const f64x2 1 1)
+      (f64x2.div (v128.const f64x2 2 2)
+        (f64x2.add (local.get $eB) (v128.const f64x2 1 1)))))
+    (local.set $tB (v128.bitselect (f64x2.neg (local.get $tB)) (local.get $tB) (local.get $negB)))
+    ;; small branch
+    (local.set $sB (f64x2.mul (local.get $txB) (local.get $txB)))
+    (local.set $pB (f64x2.add (f64x2.mul (v128.const f64x2 -0x1.edc5baafd6f4bp-01 -0x1.edc5baafd6f4bp-01) (local.get $sB))
+      (v128.const f64x2 -0x1.8d26a0e26682dp+06 -0x1.8d26a0e26682dp+06)))
+    (local.set $pB (f64x2.add (f64x2.mul (local.get $pB) (local.get $sB))
+      (v128.const f64x2 -0x1.93ac030580563p+10 -0x1.93ac030580563p+10)))
+    (local.set $qB (f64x2.add (local.get $sB) (v128.const f64x2 0x1.c33f28a581b86p+06 0x1.c33f28a581b86p+06)))
+    (local.set $qB (f64x2.add (f64x2.mul (local.get $qB) (local.get $sB))
+      (v128.const f64x2 0x1.176fa0e5535fap+11 0x1.176fa0e5535fap+11)))
+    (local.set $qB (f64x2.add (f64x2.mul (local.get $qB) (local.get $sB))
+      (v128.const f64x2 0x1.2ec102442040cp+12 0x1.2ec102442040cp+12)))
+    (local.set $resB (f64x2.add (local.get $txB)
+      (f64x2.div (f64x2.mul (f64x2.mul (local.get $txB) (local.get $sB)) (local.get $pB)) (local.get $qB))))
+    (local.set $resB (v128.bitselect (local.get $txB) (local.get $resB)
+      (f64x2.eq (local.get $txB) (v128.const f64x2 0 0))))
+    (local.set $resB (v128.bitselect (local.get $tB) (local.get $resB)
+      (f64x2.ge (local.get $zB) (v128.const f64x2 0.625 0.625))))
+    (local.set $tb (v128.bitselect
+      (v128.bitselect (v128.const f64x2 -1 -1) (v128.const f64x2 1 1) (local.get $negB))
+      (local.get $resB)
+      (f64x2.gt (local.get $zB) (v128.const f64x2 9.1 9.1))))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (local.get $ta)) (f32x4.demote_f64x2_zero (local.get $tb))))
+
   (func (export "gelu") (param $out i32) (param $th i32) (param $inp i32) (param $n i32)
     (local $x v128) (local $u v128) (local $t v128)
     (block $done
@@ -986,10 +1094,7 @@
           (f32x4.add (local.get $x)
             (f32x4.mul (v128.const f32x4 0x1.6e4e26p-05 0x1.6e4e26p-05 0x1.6e4e26p-05 0x1.6e4e26p-05)
               (f32x4.mul (f32x4.mul (local.get $x) (local.get $x)) (local.get $x))))))
-        (local.set $t (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-          (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4 (local.get $u))))
-          (f32x4.demote_f64x2_zero (call $tanh2 (f64x2.promote_low_f32x4
-            (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $u) (local.get $u)))))))
+        (local.set $t (call $tanh4 (local.get $u)))
         (v128.store (local.get $th) (local.get $t))
         (v128.store (local.get $out)
           (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $x))

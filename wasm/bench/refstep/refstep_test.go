@@ -105,3 +105,36 @@ func BenchmarkOPSDPhases(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTeacherPrefixCache measures what the shared prefix saves: the
+// teacher's scoring as the engine does it (the prefix through the KV cache
+// once, then ForwardWithPrefix over the rows) against the same logits from
+// one pass over every row with the prefix prepended.
+func BenchmarkTeacherPrefixCache(b *testing.B) {
+	for _, s := range Shapes {
+		o, err := NewOPSD(s, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		o.Rollouts()
+		T := s.PromptLen + s.Response
+		full := make([]int32, 0, s.Rows()*(s.Prefix+T))
+		for r := range s.Rows() {
+			full = append(full, o.prefixTokens...)
+			full = append(full, o.tokens[r*T:(r+1)*T]...)
+		}
+		acts := new(model.Acts)
+		b.Run(s.Name+"/cached", func(b *testing.B) {
+			for b.Loop() {
+				o.TeacherScore()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+		})
+		b.Run(s.Name+"/uncached", func(b *testing.B) {
+			for b.Loop() {
+				o.Teacher.ForwardWithPrefix(nil, acts, full, s.Rows(), s.Prefix+T)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+		})
+	}
+}
