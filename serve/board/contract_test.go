@@ -45,9 +45,9 @@ func startLocal(t *testing.T) string {
 		Logger:  slog.New(slog.DiscardHandler),
 	})
 	app := fstest.MapFS{
-		"index.html":           {Data: []byte("<!doctype html><title>lab</title>")},
-		"asset-manifest.json":  {Data: []byte(`{"engine.wasm":"engine.93a44bbb.wasm"}`)},
-		"engine.93a44bbb.wasm": {Data: []byte("\x00asm\x01\x00\x00\x00")},
+		"index.html":          {Data: []byte("<!doctype html><title>lab</title>")},
+		"asset-manifest.json": {Data: []byte(`{"lab.wasm":"lab.93a44bbb.wasm"}`)},
+		"lab.93a44bbb.wasm":   {Data: []byte("\x00asm\x01\x00\x00\x00")},
 	}
 	srv, err := serve.New(serve.Config{App: app, API: api, OnClose: store.Close, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -397,9 +397,15 @@ func checkStatic(t *testing.T, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wasm := m["engine.wasm"]
+	// The app's WebAssembly, whatever its logical name (lab.wasm today).
+	wasm := ""
+	for logical, hashed := range m {
+		if strings.HasSuffix(logical, ".wasm") && (wasm == "" || hashed < wasm) {
+			wasm = hashed
+		}
+	}
 	if wasm == "" {
-		t.Fatalf("the manifest names no engine.wasm: %s", body)
+		t.Fatalf("the manifest names no .wasm file: %s", body)
 	}
 	resp, body = get("/" + wasm)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/wasm" || !bytes.HasPrefix(body, []byte("\x00asm")) {

@@ -32,8 +32,8 @@ if [ ! -f "$assets/index.html" ]; then
 	mkdir -p "$work/web"
 	printf '<!doctype html>\n<html><head><meta charset="utf-8"><title>COPSD Lab</title><script src="main.js" defer></script></head>\n<body><main id="app">stand-in app</main></body></html>\n' >"$work/web/index.html"
 	printf 'console.log("stand-in app");\n' >"$work/web/main.js"
-	printf '\0asm\1\0\0\0' >"$work/engine.wasm"
-	"$go" run ./serve/cmd/bundle -q -src "$work/web" -out "$work/dist" -file "engine.wasm=$work/engine.wasm"
+	printf '\0asm\1\0\0\0' >"$work/lab.wasm"
+	"$go" run ./serve/cmd/bundle -q -src "$work/web" -out "$work/dist" -file "lab.wasm=$work/lab.wasm"
 	assets=$work/dist
 	echo "test-worker: serve/dist has no built app; serving a stand-in from $assets"
 fi
