@@ -20,15 +20,18 @@ build: web
 	$(GO) build -o bin/copsd ./core/cmd/copsd
 
 # The lab is one Go program (wasm/lab): the page runs it to render the UI and
-# each Web Worker runs it as the engine. The bundle adds the base models and
-# the precomputed example runs of assets/report.
+# each Web Worker runs it as the engine, with the SIMD128 kernels of
+# core/model/simd (same bits as the Go kernels). The bundle adds the base
+# models and the precomputed example runs of assets/report.
 EXAMPLES  := $(wildcard assets/report/runs/*.json)
 
 web:
 	@mkdir -p build
-	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o build/lab.wasm ./wasm/lab
+	$(WASMENV) $(GO) build -tags copsdsimd -trimpath -ldflags='-s -w' -o build/lab.wasm ./wasm/lab
 	$(GO) run ./serve/cmd/bundle -src wasm/web -out serve/dist \
 		-file lab.wasm=build/lab.wasm \
+		-file simd/kernels.wasm=core/model/simd/kernels.wasm \
+		-file simd/copsdsimd.js=core/model/simd/copsdsimd.js \
 		-file models/base-rho0.ckpt=assets/models/base-rho0.ckpt \
 		-file models/base-rho50.ckpt=assets/models/base-rho50.ckpt \
 		$(foreach f,$(EXAMPLES),-file report/runs/$(notdir $(f))=$(f))
@@ -55,7 +58,8 @@ fmt:
 
 vet:
 	$(GO) vet ./...
-	$(WASMENV) $(GO) vet ./core/... ./wasm/...
+	$(WASMENV) $(GO) vet ./core/... ./wasm/... ./ui/...
+	$(WASMENV) $(GO) vet -tags copsdsimd ./core/... ./wasm/...
 
 unit:
 	$(GO) test -timeout 30m ./...

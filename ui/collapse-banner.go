@@ -14,6 +14,13 @@ type CollapseBanner struct {
 
 func (c *CollapseBanner) run() *state.Run { return c.Lab.Shown() }
 
+func (c *CollapseBanner) slotClass() string {
+	if c.collapsed() || c.steady() != "" {
+		return "banner-slot"
+	}
+	return "banner-slot empty"
+}
+
 func (c *CollapseBanner) collapsed() bool {
 	r := c.run()
 	return r != nil && r.Report.CollapseStep != nil

@@ -4,8 +4,8 @@ import (
 	js "github.com/vugu/vugu/js"
 )
 
-// setIsland writes markup() into el when key (which names the content) is
-// not the one el was last written with.
+// setIsland gives el the markup markup() when key (which names the content)
+// is not the one el was last given.
 //
 // The charts, the token row and the log are islands: elements whose content
 // a component writes itself, as markup, and only when it changes. Vugu
@@ -13,12 +13,44 @@ import (
 // of nodes that change once a step, and re-sending them each time cost the
 // main thread 50–150 ms per render. An island's element has no Vugu
 // children, so Vugu leaves its content alone; the component sets it from
-// vg-js-populate, which Vugu calls with the element after each render. The
+// vg-js-populate, which Vugu calls with the element during each render. The
 // key lives on the element, so an element Vugu re-creates is written again.
+//
+// The markup is made at once but written at the next animation frame: the
+// browser's parsing and layout of it then run in a task of their own, not in
+// the render's, which keeps each piece of main-thread work short.
 func setIsland(el js.Value, key string, markup func() string) {
 	if k := el.Get("copsdKey"); k.Truthy() && k.String() == key {
 		return
 	}
-	el.Set("innerHTML", markup())
 	el.Set("copsdKey", key)
+	el.Set("copsdMarkup", markup())
+	if !el.Get("copsdQueued").Truthy() {
+		el.Set("copsdQueued", true)
+		islands.pending = append(islands.pending, el)
+	}
+	if !islands.scheduled {
+		islands.scheduled = true
+		if islands.flush.IsUndefined() {
+			islands.flush = js.FuncOf(flushIslands).JSValue()
+		}
+		js.Global().Call("requestAnimationFrame", islands.flush)
+	}
+}
+
+// islands are the elements waiting for their markup.
+var islands struct {
+	pending   []js.Value
+	scheduled bool
+	flush     js.Value
+}
+
+func flushIslands(js.Value, []js.Value) any {
+	for _, el := range islands.pending {
+		el.Set("innerHTML", el.Get("copsdMarkup").String())
+		el.Set("copsdMarkup", "")
+		el.Set("copsdQueued", false)
+	}
+	islands.pending, islands.scheduled = islands.pending[:0], false
+	return nil
 }

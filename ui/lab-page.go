@@ -27,6 +27,9 @@ func (c *LabPage) engineStatus() string {
 		}
 		return "training"
 	}
+	if e.SIMD {
+		return "engine ready · SIMD kernels"
+	}
 	return "engine ready"
 }
 

@@ -21,9 +21,10 @@ type LineChart struct {
 	wired
 	ChartID string
 
-	spec *state.ChartSpec
-	v    chartView
-	key  string // names the data the markup shows
+	spec  *state.ChartSpec
+	v     chartView
+	key   string // names what the chart shows; the layout is redone when it changes
+	bgKey string // names the background layer: axes and the compared run
 }
 
 // The plot area inside the 440 × 200 view box.
@@ -51,8 +52,14 @@ type chartView struct {
 }
 
 type tick struct{ pos, labelPos, label, anchor string }
-type polyline struct{ points, color, width, dash, opacity string }
-type dot struct{ x, y, color, opacity string }
+type polyline struct {
+	points, color, width, dash, opacity string
+	ghost                               bool
+}
+type dot struct {
+	x, y, color, opacity string
+	ghost                bool
+}
 type hit struct {
 	id, x, w string
 	step     int
@@ -68,15 +75,17 @@ func (c *LineChart) BeforeBuild() {
 		c.spec = &state.ChartSpec{ID: c.ChartID, Title: c.ChartID}
 	}
 	run, cmp := c.Lab.Shown(), c.Lab.Compare()
-	c.v = layoutChart(c.spec, run, cmp, c.Lab.HoverStep)
 	train := false
 	for _, s := range c.spec.Series {
 		train = train || s.Train != nil
 	}
-	c.key = fmt.Sprintf("%s|%s|%d", c.ChartID, dataKey(run, train), c.Lab.HoverStep)
-	if cmp != nil {
-		c.key += "|" + dataKey(cmp, train)
+	key := fmt.Sprintf("%s|%s|%d|%s", c.ChartID, dataKey(run, train), c.Lab.HoverStep, dataKey(cmp, train))
+	if key == c.key {
+		return // nothing the chart shows has changed
 	}
+	c.key = key
+	c.v = layoutChart(c.spec, run, cmp, c.Lab.HoverStep)
+	c.bgKey = fmt.Sprintf("%s|%g|%d|%s", c.ChartID, c.v.yMax, c.v.maxStep, dataKey(cmp, train))
 }
 
 // dataKey names a run's data as far as a chart goes: its training metrics
@@ -96,10 +105,14 @@ func dataKey(r *state.Run, train bool) string {
 	return fmt.Sprintf("%s:%d:%d:%d:%d", r.ID, nt, len(r.Report.Steps), r.Planned(), cs)
 }
 
-// markup is the chart's content: grid, axes, lines, points, the collapse
-// and hover marks, and one transparent hover column carrying data-step per
-// step with data. Colours are attributes, so an exported SVG stands alone.
-func (c *LineChart) markup() string {
+// The chart's content is two layers of markup. The background holds the
+// grid, the axes and the compared run, which rarely change; the foreground
+// the run on show (its lines and points, the collapse and hover marks) and
+// one transparent hover column carrying data-step per step with data, which
+// change every step. Colours are attributes, so an exported SVG stands
+// alone.
+
+func (c *LineChart) background() string {
 	v := &c.v
 	var b strings.Builder
 	b.WriteString(`<rect x="0" y="0" width="440" height="200" fill="#fff"></rect>`)
@@ -111,20 +124,18 @@ func (c *LineChart) markup() string {
 		fmt.Fprintf(&b, `<text x="%s" y="192" text-anchor="%s" fill="#5b6475">%s</text>`, t.pos, t.anchor, html.EscapeString(t.label))
 	}
 	b.WriteString(`<line x1="40" y1="176" x2="432" y2="176" stroke="#9aa3b2"></line>`)
+	writeLines(&b, v.lines, v.dots, true)
+	return b.String()
+}
+
+func (c *LineChart) foreground() string {
+	v := &c.v
+	var b strings.Builder
 	if v.collapse != "" {
 		fmt.Fprintf(&b, `<line x1="%s" y1="8" x2="%s" y2="176" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"></line><text x="%s" y="18" fill="#c0392b">collapse</text>`,
 			v.collapse, v.collapse, v.collapseLabel)
 	}
-	for _, l := range v.lines {
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%s" stroke-opacity="%s" stroke-linejoin="round"`, l.points, l.color, l.width, l.opacity)
-		if l.dash != "" {
-			fmt.Fprintf(&b, ` stroke-dasharray="%s"`, l.dash)
-		}
-		b.WriteString(`></polyline>`)
-	}
-	for _, d := range v.dots {
-		fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s" fill-opacity="%s"></circle>`, d.x, d.y, d.color, d.opacity)
-	}
+	writeLines(&b, v.lines, v.dots, false)
 	if v.hoverX != "" {
 		fmt.Fprintf(&b, `<line x1="%s" y1="8" x2="%s" y2="176" stroke="#1d2330" stroke-opacity="0.35"></line>`, v.hoverX, v.hoverX)
 	}
@@ -132,6 +143,26 @@ func (c *LineChart) markup() string {
 		fmt.Fprintf(&b, `<rect id="%s" data-step="%d" x="%s" y="8" width="%s" height="168" fill="transparent"></rect>`, h.id, h.step, h.x, h.w)
 	}
 	return b.String()
+}
+
+// writeLines writes the lines and points of the compared run (ghost) or of
+// the run on show.
+func writeLines(b *strings.Builder, lines []polyline, dots []dot, ghost bool) {
+	for _, l := range lines {
+		if l.ghost != ghost {
+			continue
+		}
+		fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%s" stroke-opacity="%s" stroke-linejoin="round"`, l.points, l.color, l.width, l.opacity)
+		if l.dash != "" {
+			fmt.Fprintf(b, ` stroke-dasharray="%s"`, l.dash)
+		}
+		b.WriteString(`></polyline>`)
+	}
+	for _, d := range dots {
+		if d.ghost == ghost {
+			fmt.Fprintf(b, `<circle cx="%s" cy="%s" r="3" fill="%s" fill-opacity="%s"></circle>`, d.x, d.y, d.color, d.opacity)
+		}
+	}
 }
 
 func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartView {
@@ -176,7 +207,7 @@ func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartVie
 		for _, p := range pts {
 			fmt.Fprintf(&b, "%s,%s ", f1(x(p.Step)), f1(y(p.V)))
 		}
-		l := polyline{points: b.String(), color: color, width: "1.25", opacity: "1"}
+		l := polyline{points: b.String(), color: color, width: "1.25", opacity: "1", ghost: ghost}
 		if eval {
 			l.width = "2.25"
 		}
@@ -186,7 +217,7 @@ func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartVie
 		v.lines = append(v.lines, l)
 		if eval {
 			for _, p := range pts {
-				d := dot{x: f1(x(p.Step)), y: f1(y(p.V)), color: color, opacity: "1"}
+				d := dot{x: f1(x(p.Step)), y: f1(y(p.V)), color: color, opacity: "1", ghost: ghost}
 				if ghost {
 					d.opacity = "0.4"
 				}

@@ -104,7 +104,7 @@ func TestChartMarkupHasOnePointPerStep(t *testing.T) {
 		c := &LineChart{ChartID: spec.ID}
 		c.spec = state.Chart(spec.ID)
 		c.v = layoutChart(c.spec, run, nil, -1)
-		m := c.markup()
+		m := c.background() + c.foreground()
 		n := strings.Count(m, "data-step=")
 		want := 21
 		if spec.ID == "diversity" {

@@ -50,6 +50,8 @@ type Engine struct {
 	Info       *lab.Info
 	Models     map[string]lab.ModelInfo // loaded
 	Evaluators int
+	SIMD       bool   // the trainer runs the SIMD128 kernels
+	NoSIMD     string // why not, when known
 }
 
 // Lab is the page's state. Methods are called under the render lock.
@@ -147,6 +149,11 @@ func (l *Lab) OnBooted(evaluators int) {
 	l.Reset()
 }
 
+// OnSIMD says whether the trainer's engine runs the SIMD128 kernels.
+func (l *Lab) OnSIMD(active bool, why string) {
+	l.Engine.SIMD, l.Engine.NoSIMD = active, why
+}
+
 // OnFatal says the engine cannot run.
 func (l *Lab) OnFatal(err string) {
 	l.Engine.Fatal = err
@@ -173,13 +180,20 @@ func (l *Lab) OnModelLoaded(name string, info lab.ModelInfo, err error) {
 }
 
 // OnManifest lists the bundle's files; the precomputed runs among them are
-// fetched, the three the page opens with first.
+// fetched, the three the page opens with first. Of a run made over several
+// seeds, the page shows seed 1 (the others are in the report's figures).
 func (l *Lab) OnManifest(names []string) {
-	var runs []string
+	var runs, seed1 []string
 	for _, n := range names {
 		if strings.HasPrefix(n, ExampleDir) && strings.HasSuffix(n, ".json") {
 			runs = append(runs, n)
+			if strings.HasSuffix(n, "-s1.json") {
+				seed1 = append(seed1, n)
+			}
 		}
+	}
+	if len(seed1) > 0 {
+		runs = seed1
 	}
 	sort.Slice(runs, func(i, j int) bool {
 		a, b := exampleRank(runs[i]), exampleRank(runs[j])

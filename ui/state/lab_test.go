@@ -228,7 +228,8 @@ func TestConstitutionEditorChecksThenApplies(t *testing.T) {
 
 func TestExamplesImportAndExport(t *testing.T) {
 	l, p := booted(t, "")
-	l.OnManifest([]string{"index.html", "report/runs/base-rho50-copsd-s1.json", "report/runs/base-rho50-opsd-rkl-s1.json", "lab.wasm"})
+	l.OnManifest([]string{"index.html", "report/runs/base-rho50-copsd-s1.json", "report/runs/base-rho50-opsd-rkl-s1.json",
+		"report/runs/base-rho50-opsd-rkl-s2.json", "lab.wasm"})
 	if len(p.fetches) != 2 || p.fetches[0] != "report/runs/base-rho50-opsd-rkl-s1.json" {
 		t.Fatalf("fetches %v", p.fetches)
 	}

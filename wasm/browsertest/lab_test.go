@@ -96,10 +96,22 @@ func TestLabRunsTwentyStepsAndReplaysItsLink(t *testing.T) {
 			}
 		}
 	}
-	for id, ok := range p.chartSteps(20) {
-		if !ok {
-			t.Errorf("%s does not hold a point for each of the 20 steps", id)
+	// The charts are drawn at the next animation frame after the step lands.
+	for tries := 0; ; tries++ {
+		missing := ""
+		for id, ok := range p.chartSteps(20) {
+			if !ok {
+				missing += " " + id
+			}
 		}
+		if missing == "" {
+			break
+		}
+		if tries == 40 {
+			t.Errorf("charts without a point for each of the 20 steps:%s", missing)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	p.screenshot("lab-1280-20steps.png")
 

@@ -28,7 +28,7 @@ type worker struct {
 // Messages out:
 //
 //	{type: "ready"}                                 the engine is listening
-//	{type: "loaded", seq, json}                     a lab.ModelInfo, or {"error": ...}
+//	{type: "loaded", seq, name, json}               a lab.ModelInfo, or {"error": ...}
 //	{type: "reply", seq, json, jobs: [[ArrayBuffer]]} a lab.Response and its Jobs' Blobs
 //	{type: "event", json, jobs}                     a lab.Response the play loop produced
 //
@@ -62,7 +62,7 @@ func (w *worker) onMessage(this js.Value, args []js.Value) any {
 		} else {
 			out, _ = json.Marshal(info)
 		}
-		w.post(map[string]any{"type": "loaded", "seq": seq, "json": string(out)}, nil)
+		w.post(map[string]any{"type": "loaded", "seq": seq, "name": data.Get("name").String(), "json": string(out)}, nil)
 	case "call":
 		var blobs [][]byte
 		if b := data.Get("blobs"); b.Truthy() {

@@ -111,19 +111,30 @@ func (b *bridge) boot() {
 		b.queue(func() { b.lab.OnFatal("boot.js did not leave the compiled module (self.copsdModule)") })
 		return
 	}
-	b.trainer = b.startWorker(module, func(typ string, msg js.Value) { b.fromTrainer(typ, msg) })
+	// The SIMD128 kernels (core/model/simd), when the bundle has them: the
+	// workers bind them to their Go instance; the same bits, several times
+	// faster.
+	var kernels js.Value
+	glue := ""
+	if _, ok := b.manifest["simd/kernels.wasm"]; ok {
+		if k, err := await(g.Get("WebAssembly").Call("compileStreaming", g.Call("fetch", b.url("simd/kernels.wasm")))); err == nil {
+			kernels, glue = k, b.url("simd/copsdsimd.js")
+		}
+	}
+	boot := map[string]any{"type": "boot", "module": module, "kernels": kernels, "simd": glue}
+	b.trainer = b.startWorker(boot, func(typ string, msg js.Value) { b.fromTrainer(typ, msg) })
 	// One evaluator per spare core, at most two: evaluations run beside training.
 	n := 1
 	if hc := g.Get("navigator").Get("hardwareConcurrency"); hc.Truthy() {
 		n = min(max(hc.Int()-1, 1), 2)
 	}
 	for i := range n {
-		b.evals = append(b.evals, b.startWorker(module, func(typ string, msg js.Value) { b.fromEvaluator(i, typ, msg) }))
+		b.evals = append(b.evals, b.startWorker(boot, func(typ string, msg js.Value) { b.fromEvaluator(i, typ, msg) }))
 	}
 	b.queue(func() { b.lab.OnBooted(n) })
 }
 
-func (b *bridge) startWorker(module js.Value, on func(typ string, msg js.Value)) js.Value {
+func (b *bridge) startWorker(boot map[string]any, on func(typ string, msg js.Value)) js.Value {
 	w := js.Global().Get("Worker").New(b.url("worker.js"))
 	w.Set("onmessage", b.funcOf(func(_ js.Value, args []js.Value) any {
 		d := args[0].Get("data")
@@ -138,7 +149,7 @@ func (b *bridge) startWorker(module js.Value, on func(typ string, msg js.Value))
 		b.queue(func() { b.lab.OnFatal(msg) })
 		return nil
 	}))
-	w.Call("postMessage", map[string]any{"type": "boot", "module": module})
+	w.Call("postMessage", boot)
 	return w
 }
 
@@ -156,6 +167,9 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 		})
 	case "loaded":
 		b.loaded(d)
+	case "simd":
+		active, why := d.Get("active").Bool(), d.Get("error").String()
+		b.queue(func() { b.lab.OnSIMD(active, why) })
 	case "fatal":
 		msg := d.Get("error").String()
 		b.queue(func() { b.lab.OnFatal(msg) })
@@ -249,37 +263,35 @@ func (b *bridge) LoadModel(name string) {
 	}()
 }
 
+// loaded counts a worker's answer to a model load; the lab hears once all
+// workers have answered.
 func (b *bridge) loaded(d js.Value) {
-	text := d.Get("json").String()
+	name, text := d.Get("name").String(), d.Get("json").String()
 	b.queue(func() {
-		var info lab.ModelInfo
-		var e struct{ Error string }
-		json.Unmarshal([]byte(text), &e)
-		var err error
-		if e.Error != "" {
-			err = errors.New(e.Error)
-		} else if err = json.Unmarshal([]byte(text), &info); err != nil {
-			err = fmt.Errorf("a worker's model info could not be read: %v", err)
-		}
-		ml := b.loading[info.Name]
-		if err != nil {
-			for n, l := range b.loading {
-				ml, info.Name = l, n // the failed load is the only one in flight
-			}
-		}
+		ml := b.loading[name]
 		if ml == nil {
 			return
+		}
+		var e struct{ Error string }
+		json.Unmarshal([]byte(text), &e)
+		var info lab.ModelInfo
+		err := json.Unmarshal([]byte(text), &info)
+		switch {
+		case e.Error != "":
+			err = errors.New(e.Error)
+		case err != nil:
+			err = fmt.Errorf("a worker's model info could not be read: %v", err)
 		}
 		ml.left--
 		if err != nil && ml.err == nil {
 			ml.err = err
 		}
-		if ml.info.Name == "" {
+		if err == nil {
 			ml.info = info
 		}
 		if ml.left == 0 {
-			delete(b.loading, info.Name)
-			b.lab.OnModelLoaded(info.Name, ml.info, ml.err)
+			delete(b.loading, name)
+			b.lab.OnModelLoaded(name, ml.info, ml.err)
 		}
 	})
 }

@@ -5,8 +5,9 @@
 //
 // Vugu's renderer (domrender.New) installs that script by calling
 // window.eval on a Go string constant, and the page's Content-Security-Policy
-// forbids eval. The file holds exactly that constant, from the Vugu module
-// this build uses (go list -m), so it cannot drift from the Go half;
+// forbids eval. The file holds that constant, from the Vugu module this
+// build uses (go list -m), so it cannot drift from the Go half, with small
+// patches that skip DOM writes which change nothing (script.go);
 // TestScriptIsFresh fails when the committed copy is stale.
 package main
 

@@ -20,6 +20,11 @@ func TestScriptIsFresh(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatal("wasm/web/vugu-render.js is stale: run `make generate` (go generate ./...)")
 	}
+	for _, p := range patches {
+		if !bytes.Contains(want, []byte(p.new)) {
+			t.Errorf("patch %q not applied", p.new)
+		}
+	}
 	if !bytes.Contains(want, []byte("if(window.vuguRender)return")) {
 		t.Error("the script no longer returns early when installed twice; the page's eval swap (wasm/page) relies on it")
 	}

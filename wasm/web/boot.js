@@ -8,6 +8,13 @@
     const module = await WebAssembly.compileStreaming(fetch("lab.wasm"));
     self.copsdModule = module;
     const go = new Go();
+    // A module built with the SIMD kernels imports them; the page does not
+    // train, so it answers version() 0 and Go keeps its own kernels here.
+    const simd = {};
+    for (const i of WebAssembly.Module.imports(module)) {
+      if (i.module === "copsdsimd") simd[i.name] = i.name === "version" ? () => 0 : () => { throw new Error("no SIMD kernels on the page"); };
+    }
+    if (Object.keys(simd).length > 0) go.importObject.copsdsimd = simd;
     const instance = await WebAssembly.instantiate(module, go.importObject);
     go.run(instance);
   } catch (err) {
