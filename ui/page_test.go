@@ -26,6 +26,7 @@ func (nopPort) FetchExample(string)                     {}
 func (nopPort) SetHash(string)                          {}
 func (nopPort) Download(string, string, []byte)         {}
 func (nopPort) DownloadSVG(string, string)              {}
+func (nopPort) Board(state.BoardRequest)                {}
 
 type nopPlatform struct{}
 
@@ -56,7 +57,8 @@ func render(t *testing.T, l *state.Lab) string {
 func TestPageRendersEveryState(t *testing.T) {
 	l := state.New(nopPort{}, "")
 	html := render(t, l)
-	for _, id := range []string{"play", "pause", "step", "reset", "step-count", "constitution", "recipe", "seed", "model", "export-json", "share-link"} {
+	for _, id := range []string{"play", "pause", "step", "reset", "step-count", "constitution", "recipe", "seed", "model", "export-json", "share-link",
+		"board-class", "board-name", "board-submit", "board-refresh", "board-status", "board-plot"} {
 		if !strings.Contains(html, `data-testid="`+id+`"`) {
 			t.Errorf("booting page lacks %s", id)
 		}
@@ -82,9 +84,12 @@ func TestPageRendersEveryState(t *testing.T) {
 	l.Guide.Open = true
 	l.Notice = &state.Notice{Text: "hello <world>", Error: true}
 	l.Cons.Check = &lab.Check{Error: `unknown word: "bananas"`, Unknown: []world.UnknownWord{{Word: "bananas", Suggestions: []string{"bread"}}}}
+	l.Board = state.Board{ClassDraft: "cs101", Name: "Ana", Class: "cs101", Loaded: true, Status: "Not submitted: <oops>.",
+		Runs: []state.BoardRun{boardRun(7, "Ana <b>", 0.5, 0.5)}, Hover: 7}
 	html = render(t, l)
 	for _, want := range []string{`data-testid="collapse-banner"`, "Your run collapsed at step 10.", `data-testid="constitution-error"`,
-		`data-testid="chart-length"`, `data-testid="chart-safety"`, "hello &lt;world&gt;", "p_student", "share of new refusals", "1. Self-distillation"} {
+		`data-testid="chart-length"`, `data-testid="chart-safety"`, "hello &lt;world&gt;", "p_student", "share of new refusals", "1. Self-distillation",
+		"Not submitted: &lt;oops&gt;.", "Ana &lt;b&gt; · copsd on base-rho50", "cs101: 1 run by 1 student.", "Submits your run, opsd-rkl on base-rho50, seed 1, as evaluated at step 10"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q", want)
 		}

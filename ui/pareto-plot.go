@@ -19,17 +19,21 @@ type paretoTick struct{ x, y, yLabel, label string }
 type bubble struct{ x, y, r, lx, ly, anchor, fill, stroke, label, title string }
 
 // The plot area inside the 320 × 250 view box, with room for the largest
-// bubble at the edges.
-func (c *ParetoPlot) px(v float64) float64 { return 58 + 236*v }
-func (c *ParetoPlot) py(v float64) float64 { return 196 - 172*v }
+// bubble at the edges. The class board's plot (BoardPlot) shares it.
+func paretoX(v float64) float64 { return 58 + 236*v }
+func paretoY(v float64) float64 { return 196 - 172*v }
 
-func (c *ParetoPlot) ticks() []paretoTick {
+func paretoTicks() []paretoTick {
 	var out []paretoTick
 	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
-		out = append(out, paretoTick{x: f1(c.px(v)), y: f1(c.py(v)), yLabel: f1(c.py(v) + 3.5), label: short(v)})
+		out = append(out, paretoTick{x: f1(paretoX(v)), y: f1(paretoY(v)), yLabel: f1(paretoY(v) + 3.5), label: short(v)})
 	}
 	return out
 }
+
+func (c *ParetoPlot) px(v float64) float64 { return paretoX(v) }
+func (c *ParetoPlot) py(v float64) float64 { return paretoY(v) }
+func (c *ParetoPlot) ticks() []paretoTick  { return paretoTicks() }
 
 // bubbles places every run; labels go to the runs that matter most (the
 // base models, your run, the one on show, the headline examples) and only

@@ -42,6 +42,14 @@ func (c *ShareExport) classLink() string {
 	return c.Lab.PageURL + "#" + s.Hash()
 }
 
+// classNote says whether the classroom link names a class board.
+func (c *ShareExport) classNote() string {
+	if cl := c.Lab.Settings.Class; cl != "" {
+		return "It opens the class board of " + cl + ", where students submit their runs."
+	}
+	return "Enter a class code under Class board to have the link open your class's board."
+}
+
 func (c *ShareExport) importFile(e vugu.DOMEvent) {
 	c.Platform.ReadFile(e.JSEventTarget(), c.Lab.Import)
 }

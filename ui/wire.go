@@ -1,6 +1,7 @@
 // Package ui is the browser lab's page: Vugu components, one concern each
 // (transport, constitution editor, run settings, charts, token view, rollout
-// log, Pareto plot, leakage meter, share and export, the guided sequence).
+// log, Pareto plot, leakage meter, share and export, the guided sequence,
+// the class board).
 // Each .vugu file is generated into its _gen.go twin (go generate, see
 // generate.go); the Go half beside it holds the component's struct and
 // logic. Components read the lab's state, a *state.Lab injected by Wire,

@@ -3,8 +3,9 @@ package distill
 import "fmt"
 
 // The knobs below may change between steps without restarting a run: the
-// browser lab lets a learner turn them while a run plays. Every other field
-// of Config defines the run and needs a new one.
+// browser lab lets a learner turn them while a run plays. A step in progress
+// (Advance) keeps the values it started with. Every other field of Config
+// defines the run and needs a new one.
 
 // SetLR sets the student's learning rate from the next step on. It returns
 // an error, and changes nothing, when lr is outside (0, 1).
@@ -12,8 +13,7 @@ func (r *Run) SetLR(lr float32) error {
 	if !(lr > 0 && lr < 1) {
 		return fmt.Errorf("lr = %v: want (0, 1)", lr)
 	}
-	r.Cfg.LR = lr
-	r.opt.LR = lr
+	r.Cfg.LR = lr // the optimizer takes it at the next step's update
 	return nil
 }
 

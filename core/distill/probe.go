@@ -1,7 +1,5 @@
 package distill
 
-import "sort"
-
 // Candidate is one of the top next-token candidates at a position.
 type Candidate struct {
 	Token string  `json:"token"`
@@ -38,10 +36,10 @@ type ProbeTrace struct {
 // traceProbes samples one answer to each of the first n probe prompts from
 // the probe stream and records each token's supervision. It never changes
 // the training state.
-func (r *Run) traceProbes(n int) ([]ProbeTrace, error) {
+func (r *Run) traceProbes(n, step int, cfg Config) ([]ProbeTrace, error) {
 	var rows []Rollout
 	for _, p := range r.probes[:n] {
-		g, err := sampleGroup(r.Student, r.World, p, 1, r.Cfg.Temperature, r.Cfg.TopK, r.probeRG)
+		g, err := sampleGroup(r.Student, r.World, p, 1, cfg.Temperature, cfg.TopK, r.probeRG)
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +63,7 @@ func (r *Run) traceProbes(n int) ([]ProbeTrace, error) {
 	vocab := r.World.Vocab
 	out := make([]ProbeTrace, len(rows))
 	for i, ro := range rows {
-		tr := ProbeTrace{Step: r.step, Prompt: ro.Prompt.Text, Family: ro.Prompt.Family.String(),
+		tr := ProbeTrace{Step: step, Prompt: ro.Prompt.Text, Family: ro.Prompt.Family.String(),
 			Response: vocab.Decode(ro.Response), Refused: r.World.IsRefusal(ro.Response)}
 		for k := range ro.positions() {
 			logSoftmax(ls, ps, b.logitsAt(sl, V, i, k))
@@ -88,14 +86,29 @@ func (r *Run) traceProbes(n int) ([]ProbeTrace, error) {
 }
 
 // top returns the k most probable tokens, most probable first, ties by id.
+// It keeps the best k in one pass (insertion into a k-slot list) instead of
+// sorting the vocabulary: the probe calls it twice per recorded token.
 func top(p []float64, k int, word func(int32) string) []Candidate {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
+	k = min(k, len(p))
+	best := make([]int, 0, k)
+	for i, pi := range p {
+		if len(best) == k && !(pi > p[best[k-1]]) {
+			continue // ties keep the lower id, already in
+		}
+		j := len(best)
+		if j < k {
+			best = append(best, i)
+		} else {
+			j = k - 1
+		}
+		for j > 0 && pi > p[best[j-1]] {
+			best[j] = best[j-1]
+			j--
+		}
+		best[j] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
 	out := make([]Candidate, 0, k)
-	for _, i := range idx[:min(k, len(idx))] {
+	for _, i := range best {
 		out = append(out, Candidate{Token: word(int32(i)), P: p[i]})
 	}
 	return out

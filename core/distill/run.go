@@ -28,7 +28,8 @@ type Run struct {
 	opt     *model.Adam
 	rng     *rand.Rand // prompts and rollouts
 	probeRG *rand.Rand // probe rollouts: their own stream, so probes never change training
-	step    int
+	step    int        // steps completed
+	cur     *partial   // the step in progress (Advance), or nil
 	probes  []world.Prompt
 	train   [world.NumFamilies][]world.Prompt
 
@@ -133,47 +134,127 @@ type TrainMetrics struct {
 	KLInitial      float64 `json:"kl_initial"` // mean sampled-token k3 to the initial student (when computed)
 }
 
-// Step advances the run by one distillation step.
+// Step takes one whole step (finishing the one in progress, if Advance
+// left one): sample, score with the teacher, update the student, trace the
+// probes.
 func (r *Run) Step() (StepResult, error) {
-	if r.Done() {
-		return StepResult{}, errors.New("run is finished")
+	for {
+		res, done, err := r.Advance()
+		if err != nil || done {
+			return res, err
+		}
 	}
-	r.step++
-	cfg := r.Cfg
-	prompts := r.drawPrompts(cfg.Prompts)
-	var rows []Rollout
-	for _, p := range prompts {
-		g, err := sampleGroup(r.Student, r.World, p, cfg.G, cfg.Temperature, cfg.TopK, r.rng)
+}
+
+// A step runs in phases, so that a caller with one thread (the browser's
+// Web Worker) can stop between them and stay responsive: a pause need not
+// wait for a whole step. The phases do exactly what one uninterrupted step
+// does, in the same order, so results do not depend on where a step was
+// interrupted.
+const (
+	phaseSample   = iota // one prompt's group of rollouts per call
+	phaseScore           // the teacher (and the initial student) score the batch
+	phaseUpdate          // the student's forward pass and the objective's gradient
+	phaseBackward        // backpropagation and the optimizer step
+	phaseProbe           // the probe rollouts' token records
+	phaseDone
+)
+
+// partial is a step in progress.
+type partial struct {
+	n       int    // the step's number
+	cfg     Config // the knobs as the step started
+	phase   int
+	prompts []world.Prompt
+	rows    []Rollout
+	b       *batch
+	tLogits []float32
+	iLogits []float32
+	dlogits []float32 // the gradient on the student's logits, for phaseBackward
+	res     StepResult
+}
+
+// MidStep reports whether Advance has started a step it has not finished.
+func (r *Run) MidStep() bool { return r.cur != nil }
+
+// Advance does the next phase of the current step, starting one when none is
+// in progress, and reports whether the step is complete (then res is its
+// result and StepNum has moved on). An error abandons the step.
+func (r *Run) Advance() (res StepResult, done bool, err error) {
+	p := r.cur
+	if p == nil {
+		if r.Done() {
+			return StepResult{}, false, errors.New("run is finished")
+		}
+		cfg := r.Cfg
+		p = &partial{n: r.step + 1, cfg: cfg, prompts: r.drawPrompts(cfg.Prompts)}
+		p.res.Step = p.n
+		r.cur = p
+	}
+	defer func() {
 		if err != nil {
-			return StepResult{}, err
+			r.cur = nil
 		}
-		rows = append(rows, g...)
-	}
-	if r.Cfg.Teacher != Frozen || r.prefix == nil {
-		if err := r.refreshPrefix(); err != nil {
-			return StepResult{}, err
-		}
-	}
-	b := newBatch(r.World, rows)
-	res := StepResult{Step: r.step}
-	var err error
-	res.Train, err = r.update(b)
-	if err != nil {
-		return StepResult{}, err
-	}
-	if math.IsNaN(res.Train.Loss) || math.IsInf(res.Train.Loss, 0) || math.IsNaN(res.Train.Divergence) || math.IsInf(res.Train.Divergence, 0) {
-		res.Warning = fmt.Sprintf("non-finite loss (%v) or divergence (%v) at step %d: the update was skipped", res.Train.Loss, res.Train.Divergence, r.step)
-	}
-	if cfg.Teacher == EMA {
-		emaUpdate(r.Teacher, r.Student, cfg.EMADecay)
-	}
-	if cfg.Probes > 0 {
-		res.Probes, err = r.traceProbes(min(cfg.Probes, len(r.probes)))
+	}()
+	cfg := p.cfg
+	switch p.phase {
+	case phaseSample:
+		pr := p.prompts[len(p.rows)/cfg.G]
+		g, err := sampleGroup(r.Student, r.World, pr, cfg.G, cfg.Temperature, cfg.TopK, r.rng)
 		if err != nil {
-			return StepResult{}, err
+			return StepResult{}, false, err
 		}
+		p.rows = append(p.rows, g...)
+		if len(p.rows) == len(p.prompts)*cfg.G {
+			p.phase = phaseScore
+		}
+	case phaseScore:
+		if cfg.Teacher != Frozen || r.prefix == nil {
+			if err := r.refreshPrefix(); err != nil {
+				return StepResult{}, false, err
+			}
+		}
+		p.b = newBatch(r.World, p.rows)
+		p.tLogits, p.iLogits, err = r.scoreBatch(p.b, cfg)
+		if err != nil {
+			return StepResult{}, false, err
+		}
+		p.phase = phaseUpdate
+	case phaseUpdate:
+		p.res.Train, p.dlogits, err = r.update(p.b, cfg, p.tLogits, p.iLogits)
+		if err != nil {
+			return StepResult{}, false, err
+		}
+		p.tLogits, p.iLogits = nil, nil
+		p.phase = phaseBackward
+	case phaseBackward:
+		if p.dlogits != nil {
+			p.res.Train.GradNorm = r.backward(p.dlogits)
+			p.dlogits = nil
+		}
+		tr := p.res.Train
+		if math.IsNaN(tr.Loss) || math.IsInf(tr.Loss, 0) || math.IsNaN(tr.Divergence) || math.IsInf(tr.Divergence, 0) {
+			p.res.Warning = fmt.Sprintf("non-finite loss (%v) or divergence (%v) at step %d: the update was skipped", tr.Loss, tr.Divergence, p.n)
+		}
+		if cfg.Teacher == EMA {
+			emaUpdate(r.Teacher, r.Student, cfg.EMADecay)
+		}
+		p.phase = phaseProbe
+		if cfg.Probes == 0 {
+			p.phase = phaseDone
+		}
+	case phaseProbe:
+		p.res.Probes, err = r.traceProbes(min(cfg.Probes, len(r.probes)), p.n, cfg)
+		if err != nil {
+			return StepResult{}, false, err
+		}
+		p.phase = phaseDone
 	}
-	return res, nil
+	if p.phase != phaseDone {
+		return StepResult{}, false, nil
+	}
+	r.cur, r.step = nil, p.n
+	return p.res, true, nil
 }
 
 // drawPrompts draws n training prompts by the family mix.

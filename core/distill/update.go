@@ -18,27 +18,35 @@ func JudgeReward(v world.Verdict, f world.Family) float64 {
 	return b2f(!v.Complied)
 }
 
-// update computes the gradient of the configured objective on the student's
-// logits for batch b, backpropagates it and applies one optimizer step (per
-// PPO epoch for the sampled-token and reward objectives).
-func (r *Run) update(b *batch) (TrainMetrics, error) {
-	cfg := r.Cfg
-	w := r.World
-	V := r.Student.Config().Vocab
-	eos := w.EOSID()
-	var tm TrainMetrics
-
-	tLogits, err := r.teacherLogitsWith(b, r.rng)
+// scoreBatch runs the teacher (with its privileged context) and, when the
+// objective has a KL penalty, the initial student over batch b.
+func (r *Run) scoreBatch(b *batch, cfg Config) (tLogits, iLogits []float32, err error) {
+	tLogits, err = r.teacherLogitsWith(b, r.rng)
 	if err != nil {
-		return tm, err
+		return nil, nil, err
 	}
 	// The teacher's logits live in its own Acts; copy them before the student
 	// (which may be the same model when the teacher is live) runs forward.
 	tLogits = append([]float32(nil), tLogits...)
-	var iLogits []float32
 	if cfg.KLCoef > 0 {
 		iLogits = append([]float32(nil), r.Initial.Forward(r.iActs, b.tokens, b.B, b.T)...)
 	}
+	return tLogits, iLogits, nil
+}
+
+// update computes the gradient of the objective of cfg on the student's
+// logits for batch b, given the teacher's and the initial student's logits
+// (scoreBatch). For the full-vocabulary divergences it returns that
+// gradient for backward to apply (a phase of its own); the sampled-token and
+// reward objectives backpropagate and step here, once per PPO epoch, and
+// return no gradient. A non-finite loss returns no gradient either: the
+// update is skipped.
+func (r *Run) update(b *batch, cfg Config, tLogits, iLogits []float32) (TrainMetrics, []float32, error) {
+	w := r.World
+	V := r.Student.Config().Vocab
+	eos := w.EOSID()
+	var tm TrainMetrics
+	r.opt.LR = cfg.LR
 
 	ls, lt := make([]float64, V), make([]float64, V)
 	ps, pt := make([]float64, V), make([]float64, V)
@@ -90,7 +98,7 @@ func (r *Run) update(b *batch) (TrainMetrics, error) {
 			default:
 				d, err := tokenDivergence(cfg.Divergence, cfg.Beta, ls, lt, ps, pt, dz)
 				if err != nil {
-					return tm, err
+					return tm, nil, err
 				}
 				divSum += d
 				scale := 1 / float64(b.B*n)
@@ -126,15 +134,12 @@ func (r *Run) update(b *batch) (TrainMetrics, error) {
 
 	if !finite(divSum) || !finite(lossSum) {
 		tm.Loss, tm.Divergence = lossSum, divSum
-		return tm, nil // the caller reports it; no update is applied
+		return tm, nil, nil // the caller reports it; no update is applied
 	}
 	if cfg.Divergence != Sampled && cfg.Divergence != Reward {
-		r.Student.ZeroGrad()
-		r.Student.Backward(r.sActs, dlogits)
-		tm.GradNorm = float64(r.opt.Step(r.Student))
 		tm.Loss = lossSum
 		tm.KLInitial = klSum / float64(nTok)
-		return tm, nil
+		return tm, dlogits, nil
 	}
 
 	// Advantages. Sampled: each token's clipped reward, normalised over all
@@ -216,7 +221,7 @@ func (r *Run) update(b *batch) (TrainMetrics, error) {
 		}
 		if !finite(lossSum) {
 			tm.Loss = lossSum
-			return tm, nil
+			return tm, nil, nil
 		}
 		r.Student.ZeroGrad()
 		r.Student.Backward(r.sActs, dlogits)
@@ -224,7 +229,15 @@ func (r *Run) update(b *batch) (TrainMetrics, error) {
 	}
 	tm.Loss = lossSum / float64(nTok)
 	tm.KLInitial = klSum / float64(nTok)
-	return tm, nil
+	return tm, nil, nil
+}
+
+// backward backpropagates the logit gradient update returned and applies
+// one optimizer step; it returns the gradient norm.
+func (r *Run) backward(dlogits []float32) float64 {
+	r.Student.ZeroGrad()
+	r.Student.Backward(r.sActs, dlogits)
+	return float64(r.opt.Step(r.Student))
 }
 
 // k3 is the k3 estimator of KL(p || p_ref) at a sampled token,

@@ -11,13 +11,14 @@ import (
 // divergence is not finite. It answers every Engine request too.
 //
 // The Web Worker binding calls Tick in a loop while Playing, and between two
-// ticks gives the browser's event loop a turn (a setTimeout round trip), so
-// a Pause sent by the page is handled within one step.
+// ticks gives the browser's event loop a turn, so a Pause sent by the page
+// is handled within one phase of a step (a step is a few of them).
 type Driver struct {
 	E *Engine
 
 	playing   bool
 	transport Transport
+	stepStart time.Time // when the step in progress began (for the speed)
 }
 
 // NewDriver returns a driver over a fresh engine.
@@ -91,9 +92,12 @@ func (d *Driver) pause(reason string, auto bool) Response {
 	return Response{Paused: p}
 }
 
-// Tick takes one step while playing and returns its event (with any Paused
-// the step caused) and how long to wait before the next tick to keep to
-// the transport's speed. It returns a zero Response when not playing.
+// Tick does one phase of a step while playing (distill.Run.Advance), so the
+// caller can answer requests, a Pause above all, between phases instead of
+// after a whole step. When a step completes it returns the step's event
+// (with any Paused the step caused) and how long to wait before the next
+// tick to keep to the transport's speed; before that, a zero Response. It
+// returns a zero Response when not playing.
 func (d *Driver) Tick() (Response, time.Duration) {
 	if !d.playing {
 		return Response{}, 0
@@ -103,12 +107,17 @@ func (d *Driver) Tick() (Response, time.Duration) {
 		r := d.pause(err.Error(), true)
 		return r, 0
 	}
-	start := time.Now()
-	ev, job, err := t.step()
+	if !t.run.MidStep() {
+		d.stepStart = time.Now()
+	}
+	ev, job, err := t.advance()
 	if err != nil {
 		r := d.pause(err.Error(), true)
 		r.Error = err.Error()
 		return r, 0
+	}
+	if ev == nil {
+		return Response{}, 0
 	}
 	resp := Response{Step: ev}
 	if job != nil {
@@ -124,7 +133,7 @@ func (d *Driver) Tick() (Response, time.Duration) {
 	}
 	var wait time.Duration
 	if d.transport.Speed > 0 {
-		wait = time.Duration(float64(time.Second)/d.transport.Speed) - time.Since(start)
+		wait = time.Duration(float64(time.Second)/d.transport.Speed) - time.Since(d.stepStart)
 	}
 	return resp, max(wait, 0)
 }

@@ -175,7 +175,7 @@ type StepEvent struct {
 	Probes  []distill.ProbeTrace `json:"probes,omitempty"`
 	Warning string               `json:"warning,omitempty"` // non-finite loss or divergence: the update was skipped
 	Done    bool                 `json:"done"`              // the configured steps have run
-	Millis  float64              `json:"ms"`                // wall time of the step
+	Millis  float64              `json:"ms"`                // compute time of the step (pauses between its phases excluded)
 }
 
 // Paused says the trainer stopped stepping, and why.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
@@ -175,6 +176,16 @@ func firstDiff(a, b []byte) string {
 	return string(a[lo:hi])
 }
 
+// tickStep ticks until a step completes (or the driver pauses or fails).
+func tickStep(d *Driver) (Response, time.Duration) {
+	for {
+		r, wait := d.Tick()
+		if r.Step != nil || r.Paused != nil || r.Error != "" || !d.Playing() {
+			return r, wait
+		}
+	}
+}
+
 func TestDriverPlaysPausesAndStops(t *testing.T) {
 	p := newPipeline(t, tinyCheckpoint(t))
 	d := p.trainer
@@ -186,12 +197,19 @@ func TestDriverPlaysPausesAndStops(t *testing.T) {
 	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
 	p.do(Request{Op: OpPlay, Transport: &Transport{StopAt: 2}})
 	var events []Response
+	ticks := 0
 	for d.Playing() {
 		r, wait := d.Tick()
+		ticks++
 		if wait != 0 {
 			t.Errorf("fastest speed waited %v", wait)
 		}
-		events = append(events, r)
+		if r.Step != nil || r.Paused != nil || r.Error != "" {
+			events = append(events, r)
+		}
+	}
+	if ticks < 2*4 {
+		t.Errorf("2 steps took %d ticks: a tick should be one phase of a step", ticks)
 	}
 	if len(events) != 2 || events[1].Paused == nil || !strings.Contains(events[1].Paused.Reason, "stop step 2") {
 		t.Fatalf("stop step: %d events, last %+v", len(events), events[len(events)-1].Paused)
@@ -203,7 +221,7 @@ func TestDriverPlaysPausesAndStops(t *testing.T) {
 		t.Error("ticked while paused")
 	}
 	p.do(Request{Op: OpPlay, Transport: &Transport{Speed: 1000}})
-	r, wait := d.Tick()
+	r, wait := tickStep(d)
 	if r.Step.Step != 3 || len(r.Jobs) != 1 || r.Jobs[0].Step != 3 {
 		t.Fatalf("step 3 should hand out an evaluation: %+v jobs %d", r.Step, len(r.Jobs))
 	}
@@ -212,6 +230,18 @@ func TestDriverPlaysPausesAndStops(t *testing.T) {
 	}
 	if r := d.Handle(Request{Op: OpPause, Seq: 9}); r.Paused == nil || r.Paused.Step != 3 || r.Seq != 9 || d.Playing() {
 		t.Fatalf("pause: %+v", r)
+	}
+	// A pause between two phases of step 4 answers at once with step 3; the
+	// step is finished by the next tick or Step.
+	p.do(Request{Op: OpPlay})
+	if r, _ := d.Tick(); r.Step != nil {
+		t.Fatalf("one tick completed a step: %+v", r.Step)
+	}
+	if r := d.Handle(Request{Op: OpPause}); r.Paused == nil || r.Paused.Step != 3 || d.Playing() {
+		t.Fatalf("pause mid-step: %+v", r)
+	}
+	if r := d.Handle(Request{Op: OpStep}); r.Step == nil || r.Step.Step != 4 {
+		t.Fatalf("step after a mid-step pause: %+v", r)
 	}
 	p.do(Request{Op: OpPlay})
 	for d.Playing() {

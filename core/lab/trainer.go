@@ -31,6 +31,8 @@ type trainer struct {
 
 	teacherPending, leakagePending bool
 	detector                       diag.Detector // the CLI's: documented defaults
+
+	busy time.Duration // compute time of the step in progress
 }
 
 // start begins a run, replacing any, and hands out the step-0 evaluation
@@ -123,24 +125,54 @@ func (e *Engine) step(req Request) (Response, error) {
 	return resp, nil
 }
 
-// step takes one step, as distill.Session.Step does up to its evaluation,
-// which it hands out as a Job instead.
+// step takes one step (finishing one advance left half done), as
+// distill.Session.Step does up to its evaluation, which it hands out as a
+// Job instead.
 func (t *trainer) step() (*StepEvent, *Job, error) {
-	if t.run.Done() {
+	if !t.run.MidStep() && t.run.Done() {
 		return nil, nil, fmt.Errorf("the run is finished: all %d steps have run", t.run.Cfg.Steps)
 	}
 	t0 := time.Now()
 	res, err := t.run.Step()
+	t.busy += time.Since(t0)
 	if err != nil {
+		t.busy = 0
 		return nil, nil, err
 	}
+	return t.finish(res)
+}
+
+// advance does the next phase of a step (distill.Run.Advance); the event is
+// nil until the step completes. Between phases the caller may handle other
+// requests: a pause then leaves the step half done, and the next advance or
+// step finishes it with the same result.
+func (t *trainer) advance() (*StepEvent, *Job, error) {
+	if !t.run.MidStep() && t.run.Done() {
+		return nil, nil, fmt.Errorf("the run is finished: all %d steps have run", t.run.Cfg.Steps)
+	}
+	t0 := time.Now()
+	res, done, err := t.run.Advance()
+	t.busy += time.Since(t0)
+	if err != nil {
+		t.busy = 0
+		return nil, nil, err
+	}
+	if !done {
+		return nil, nil, nil
+	}
+	return t.finish(res)
+}
+
+// finish files a completed step and hands out its evaluation when one is due.
+func (t *trainer) finish(res distill.StepResult) (*StepEvent, *Job, error) {
 	t.rep.Train = append(t.rep.Train, res.Train)
 	if res.Warning != "" {
 		t.rep.Warnings = append(t.rep.Warnings, res.Warning)
 	}
 	step := t.run.StepNum()
 	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: res.Probes, Warning: res.Warning,
-		Done: t.run.Done(), Millis: ms(time.Since(t0))}
+		Done: t.run.Done(), Millis: ms(t.busy)}
+	t.busy = 0
 	if step%t.run.Cfg.EvalEvery != 0 && !t.run.Done() {
 		return ev, nil, nil
 	}

@@ -30,6 +30,9 @@ type Port interface {
 	Download(name, mime string, data []byte)
 	// DownloadSVG offers the chart whose data-testid is testid as an SVG file.
 	DownloadSVG(testid, name string)
+	// Board sends a request to the class board's API on the page's origin;
+	// it answers OnBoard with the request's Seq.
+	Board(req BoardRequest)
 }
 
 // Blobs are a job's weight snapshots, opaque to the lab: the page passes
@@ -72,6 +75,7 @@ type Lab struct {
 	Tokens         TokenView
 	Cons           ConsEditor
 	Guide          Guide
+	Board          Board
 	HoverStep      int // the step the charts' read-outs show; -1: the latest
 	Exporting      string
 	LastExport     string // what the last export offered, for the status line
@@ -132,6 +136,7 @@ func New(port Port, hash string) *Lab {
 	}
 	l.Cons.Draft = l.Settings.Constitution
 	l.Guide.Open = l.Settings.Guide
+	l.Board.ClassDraft = l.Settings.Class
 	return l
 }
 
@@ -147,6 +152,9 @@ func (l *Lab) OnBooted(evaluators int) {
 	l.evalBusy = make([]bool, l.Engine.Evaluators)
 	l.Engine.Models = map[string]lab.ModelInfo{}
 	l.Reset()
+	if l.Settings.Class != "" && l.Board.Class == "" {
+		l.loadBoard(l.Settings.Class) // a class link opens on its board
+	}
 }
 
 // OnSIMD says whether the trainer's engine runs the SIMD128 kernels.

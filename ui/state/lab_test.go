@@ -20,6 +20,7 @@ type fakePort struct {
 	fetches   []string
 	hash      string
 	downloads map[string][]byte
+	board     []BoardRequest
 }
 
 type evalCall struct {
@@ -42,6 +43,7 @@ func (p *fakePort) Download(n, _ string, d []byte) {
 	p.downloads[n] = d
 }
 func (p *fakePort) DownloadSVG(string, string) {}
+func (p *fakePort) Board(r BoardRequest)       { p.board = append(p.board, r) }
 
 // last returns the last request to the trainer with the op.
 func (p *fakePort) last(op string) *lab.Request {

@@ -57,6 +57,7 @@ type Settings struct {
 
 	Hide  []string // classroom: controls not shown (see Hideable)
 	Guide bool     // classroom: show the guided "predict, then run" sequence
+	Class string   // classroom: the class board's code ("" for none)
 }
 
 // Hideable are the controls a classroom link can hide.
@@ -64,6 +65,8 @@ var Hideable = []string{"model", "recipe", "knobs", "constitution", "seed", "spe
 
 // URLVersion is the format version of the URL state. A link made by this
 // version replays the same run as long as the recipes' other defaults stand.
+// Keys added since, which a link carries only when set (class), leave the
+// version as it is: every link made before them reads as it did.
 const URLVersion = 1
 
 // DefaultSettings is the collapse demo: opsd-rkl on rho 0.5, seed 1.
@@ -203,6 +206,14 @@ var props = []prop{
 		return nil
 	}},
 	{"guide", func(s *Settings) string { return fmtBool(s.Guide) }, boolProp(func(s *Settings) *bool { return &s.Guide })},
+	{"class", func(s *Settings) string { return s.Class }, func(s *Settings, v string) error {
+		c := NormalizeClass(v)
+		if err := CheckClass(c); err != nil {
+			return err
+		}
+		s.Class = c
+		return nil
+	}},
 }
 
 // MaxSteps bounds a run's length in the browser.
@@ -215,7 +226,7 @@ func (s Settings) Hash() string {
 	q := []string{"v=" + strconv.Itoa(URLVersion)}
 	for _, p := range props {
 		v := p.get(&s)
-		if (p.key == "hide" && v == "") || (p.key == "guide" && v == "0") {
+		if ((p.key == "hide" || p.key == "class") && v == "") || (p.key == "guide" && v == "0") {
 			continue
 		}
 		q = append(q, p.key+"="+url.QueryEscape(v))

@@ -15,6 +15,7 @@ func TestHashRoundTripsEverySetting(t *testing.T) {
 	s.Teacher, s.SFTEpochs, s.SelfData = distill.EMA, 3, true
 	s.Constitution = "refuse weapons . be careful ."
 	s.Speed, s.StopAt, s.Hide, s.Guide = 2, 40, []string{"knobs", "seed"}, true
+	s.Class = "cs101"
 	got, err := ParseHash("#"+s.Hash(), DefaultSettings())
 	if err != nil {
 		t.Fatal(err)

@@ -271,6 +271,10 @@ func (l *Lab) ApplyHash(hash string) {
 	l.Settings = s
 	l.Cons.Draft, l.Cons.Check = s.Constitution, nil
 	l.Guide.Open = s.Guide
+	if s.Class != "" && s.Class != l.Board.Class {
+		l.Board.ClassDraft = s.Class
+		l.loadBoard(s.Class)
+	}
 	if runChanged {
 		l.Reset()
 	} else {
@@ -281,6 +285,6 @@ func (l *Lab) ApplyHash(hash string) {
 // runKey is the part of the settings that defines the run.
 func (s Settings) runKey() string {
 	t := s
-	t.Speed, t.StopAt, t.Hide, t.Guide = 0, 0, nil, false
+	t.Speed, t.StopAt, t.Hide, t.Guide, t.Class = 0, 0, nil, false, ""
 	return t.Hash()
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/copsdlab/copsd/serve"
+	"github.com/copsdlab/copsd/serve/board"
+	"github.com/copsdlab/copsd/serve/board/sqlitestore"
 )
 
 // dist is the built app, relative to this package.
@@ -44,7 +46,8 @@ type page struct {
 }
 
 // open starts Chromium at the given window size on a fresh server of the
-// built app. The tab's console is kept and printed if the test fails.
+// built app and its class board. The tab's console is kept and printed if
+// the test fails.
 func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	t.Helper()
 	if os.Getenv("COPSD_BROWSER") != "1" {
@@ -57,7 +60,13 @@ func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	if err != nil {
 		t.Fatal("chromium not found: `make chromium` installs it")
 	}
-	srv, err := serve.New(serve.Config{App: os.DirFS(dist())})
+	// The class board, as `make run` serves it: SQLite in a fresh directory.
+	store, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	srv, err := serve.New(serve.Config{App: os.DirFS(dist()), API: board.NewHandler(board.Config{Store: store})})
 	if err != nil {
 		t.Fatal(err)
 	}

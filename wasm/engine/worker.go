@@ -16,6 +16,7 @@ type worker struct {
 	d    *lab.Driver
 	wake chan struct{}
 	self js.Value
+	turn *turn
 }
 
 // Run serves the lab's protocol in a Web Worker (wasm/web/worker.js). The
@@ -33,11 +34,11 @@ type worker struct {
 //	{type: "event", json, jobs}                     a lab.Response the play loop produced
 //
 // All logic lives in core/lab; this file only crosses the JS boundary and
-// runs the play loop, which yields to the browser's event loop (a
-// setTimeout round trip) after every step so that a Pause is handled
-// before the next step starts. Run never returns.
+// runs the play loop, which yields to the browser's event loop after every
+// phase of a step (lab.Driver.Tick) so that a Pause is handled within a
+// phase, not a whole step. Run never returns.
 func Run() {
-	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), self: js.Global()}
+	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), self: js.Global(), turn: newTurn()}
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.post(map[string]any{"type": "ready"}, nil)
 	w.loop()
@@ -110,7 +111,11 @@ func (w *worker) loop() {
 		if resp.Step != nil || resp.Paused != nil || resp.Error != "" {
 			w.send("event", 0, resp)
 		}
-		sleep(wait)
+		if wait > 0 {
+			sleep(wait)
+		} else {
+			w.turn.take()
+		}
 	}
 }
 
@@ -163,4 +168,29 @@ func sleep(d time.Duration) {
 	})
 	js.Global().Call("setTimeout", f, d.Milliseconds())
 	<-done
+}
+
+// turn gives the browser's event loop one turn without setTimeout's delay
+// (nested timeouts are clamped to 4 ms): a message to itself on a
+// MessageChannel is a task queued behind the messages already waiting,
+// such as a Pause from the page.
+type turn struct {
+	port js.Value
+	done chan struct{}
+}
+
+func newTurn() *turn {
+	t := &turn{done: make(chan struct{}, 1)}
+	mc := js.Global().Get("MessageChannel").New()
+	mc.Get("port1").Set("onmessage", js.FuncOf(func(js.Value, []js.Value) any {
+		t.done <- struct{}{}
+		return nil
+	}))
+	t.port = mc.Get("port2")
+	return t
+}
+
+func (t *turn) take() {
+	t.port.Call("postMessage", nil)
+	<-t.done
 }

@@ -351,6 +351,38 @@ func (b *bridge) offer(name string, blob js.Value) {
 	}()
 }
 
+// Board implements state.Port: a fetch on the page's origin, given up
+// after boardTimeout. The status and body go to the lab whatever the
+// status; only a request that got no answer is an error.
+func (b *bridge) Board(req state.BoardRequest) {
+	go func() {
+		g := js.Global()
+		headers := map[string]any{"Accept": "application/json"}
+		init := map[string]any{"method": req.Method, "headers": headers, "cache": "no-store", "credentials": "same-origin"}
+		if req.Body != nil {
+			headers["Content-Type"] = "application/json"
+			init["body"] = string(req.Body)
+		}
+		if as := g.Get("AbortSignal"); as.Truthy() && as.Get("timeout").Truthy() {
+			init["signal"] = as.Call("timeout", boardTimeout.Milliseconds())
+		}
+		resp := state.BoardResponse{Seq: req.Seq}
+		r, err := await(g.Call("fetch", req.Path, init))
+		if err == nil {
+			resp.Status = r.Get("status").Int()
+			var text js.Value
+			if text, err = await(r.Call("text")); err == nil {
+				resp.Body = []byte(text.String())
+			}
+		}
+		resp.Err = err
+		b.queue(func() { b.lab.OnBoard(resp) })
+	}()
+}
+
+// boardTimeout bounds a request to the class board.
+const boardTimeout = 20 * time.Second
+
 // ReadFile implements ui.Platform.
 func (b *bridge) ReadFile(input vjs.Value, done func(name string, data []byte, err error)) {
 	files := js.Value(input).Get("files")

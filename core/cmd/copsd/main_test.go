@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/world"
 )
 
 const base50 = "../../../assets/models/base-rho50.ckpt"
@@ -83,5 +86,30 @@ func TestSampleGradesKnownPrompts(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil || len(out.Samples) != 2 || out.Samples[0].Verdict == nil {
 		t.Fatalf("output %s (%v)", stdout, err)
+	}
+}
+
+// -constitution none must mean no constitution, not the recipe's default.
+func TestRunConstitutionNoneStaysNone(t *testing.T) {
+	w, err := world.New(world.Config{Rho: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arg, want := range map[string]string{"none": "none", "safety": world.Presets[0].Text} {
+		got, err := constitutionText(w, arg)
+		if err != nil || got != want {
+			t.Errorf("constitutionText(%q) = %q, %v; want %q", arg, got, err, want)
+		}
+		cfg := distill.Config{Constitution: got}.Defaults()
+		c, err := w.ParseConstitution(cfg.Constitution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.IsNone() != (arg == "none") {
+			t.Errorf("-constitution %s: the run's constitution is %q", arg, cfg.Constitution)
+		}
+	}
+	if _, err := constitutionText(w, "refuse dragons ."); err == nil {
+		t.Error("an unknown word was accepted")
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/pretrain"
+	"github.com/copsdlab/copsd/core/world"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) error {
@@ -63,11 +64,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *cons != "" {
-		c, err := base.World.LookupConstitution(*cons)
+		text, err := constitutionText(base.World, *cons)
 		if err != nil {
-			return fmt.Errorf("constitution: %w", err)
+			return err
 		}
-		cfg.Constitution = c.Text
+		cfg.Constitution = text
 	}
 	var traceW io.Writer // nil unless -trace: never a nil *os.File in an interface
 	if *trace != "" {
@@ -170,4 +171,18 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// constitutionText resolves -constitution (a preset, a file or rule text) to
+// the config's rule text. The empty constitution is spelled "none": an empty
+// string in a config means the recipe's default, the safety preset.
+func constitutionText(w *world.World, arg string) (string, error) {
+	c, err := w.LookupConstitution(arg)
+	if err != nil {
+		return "", fmt.Errorf("constitution: %w", err)
+	}
+	if c.IsNone() {
+		return "none", nil
+	}
+	return c.Text, nil
 }

@@ -1,0 +1,33 @@
+package ui
+
+import "github.com/vugu/vugu"
+
+// ClassBoard is the class board: submit your run's results under a class
+// code and a display name, and see the class's runs together (BoardPlot).
+type ClassBoard struct {
+	wired
+}
+
+func (c *ClassBoard) statusClass() string {
+	switch {
+	case c.Lab.Board.Status == "":
+		return "board-status"
+	case c.Lab.Board.StatusOK:
+		return "board-status ok"
+	}
+	return "board-status error"
+}
+
+func (c *ClassBoard) submitLabel() string {
+	if c.Lab.Board.Submitting {
+		return "Submitting…"
+	}
+	return "Submit to class board"
+}
+
+// nameKey submits on Enter in the name field.
+func (c *ClassBoard) nameKey(e vugu.DOMEvent) {
+	if e.PropString("key") == "Enter" {
+		c.Lab.SubmitToBoard()
+	}
+}
