@@ -40,7 +40,7 @@ func (c *CollapseBanner) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgn.SetInnerHTML(c.what())
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "why"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(vugu.HTML("The detector calls a run collapsed when benign answers fall to 80% of their starting length and per-token entropy to 85%, at two evaluations in a row."))
+				vgn.SetInnerHTML(vugu.HTML("The detector calls a run collapsed when benign answers fall to 80% of their starting length and, with them, either per-token entropy falls to 85% or over-refusal rises by 0.15, at two evaluations in a row."))
 			}
 		}
 		if c.steady() != "" {

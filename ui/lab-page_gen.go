@@ -283,19 +283,21 @@ func (c *LabPage) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 					}
 				}
-				{
-					vgcompKey := vugu.MakeCompKey(0x27884773606ADBF4^vgin.CurrentPositionHash(), vgiterkey)
-					// ask BuildEnv for prior instance of this specific component
-					vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*ClassBoard)
-					if vgcomp == nil {
-						// create new one if needed
-						vgcomp = new(ClassBoard)
-						vgin.BuildEnv.WireComponent(vgcomp)
+				if !c.Lab.Settings.Hidden("board") {
+					{
+						vgcompKey := vugu.MakeCompKey(0x27884773606ADBF4^vgin.CurrentPositionHash(), vgiterkey)
+						// ask BuildEnv for prior instance of this specific component
+						vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*ClassBoard)
+						if vgcomp == nil {
+							// create new one if needed
+							vgcomp = new(ClassBoard)
+							vgin.BuildEnv.WireComponent(vgcomp)
+						}
+						vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+						vgout.Components = append(vgout.Components, vgcomp)
+						vgn = &vugu.VGNode{Component: vgcomp}
+						vgparent.AppendChild(vgn)
 					}
-					vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
-					vgout.Components = append(vgout.Components, vgcomp)
-					vgn = &vugu.VGNode{Component: vgcomp}
-					vgparent.AppendChild(vgn)
 				}
 			}
 		}

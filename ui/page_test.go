@@ -99,6 +99,22 @@ func TestPageRendersEveryState(t *testing.T) {
 	}
 }
 
+// A classroom link hides the controls it names, and only those.
+func TestClassroomLinkHidesControls(t *testing.T) {
+	l := state.New(nopPort{}, "#v=1&hide=board,seed,constitution")
+	html := render(t, l)
+	for _, id := range []string{"board-submit", "board-plot", "seed", "constitution"} {
+		if strings.Contains(html, `data-testid="`+id+`"`) {
+			t.Errorf("hidden %s is on the page", id)
+		}
+	}
+	for _, id := range []string{"play", "recipe", "model", "export-json"} {
+		if !strings.Contains(html, `data-testid="`+id+`"`) {
+			t.Errorf("%s is missing, though not hidden", id)
+		}
+	}
+}
+
 // The chart's markup has one data-step element per step with data, and
 // escapes nothing it should not.
 func TestChartMarkupHasOnePointPerStep(t *testing.T) {

@@ -61,7 +61,7 @@ type Settings struct {
 }
 
 // Hideable are the controls a classroom link can hide.
-var Hideable = []string{"model", "recipe", "knobs", "constitution", "seed", "speed", "export"}
+var Hideable = []string{"model", "recipe", "knobs", "constitution", "seed", "speed", "export", "board"}
 
 // URLVersion is the format version of the URL state. A link made by this
 // version replays the same run as long as the recipes' other defaults stand.
