@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate bench benchbrowser reproduce checkpoints clean
+.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce checkpoints clean
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -46,9 +46,9 @@ chromium:
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-## browsertest: the built lab in headless Chromium
+## browsertest: the built lab in headless Chromium, and the kernels' bits in Chromium
 browsertest: web chromium
-	COPSD_BROWSER=1 $(GO) test -count=1 -timeout 30m ./wasm/browsertest/
+	COPSD_BROWSER=1 $(GO) test -count=1 -timeout 30m ./wasm/browsertest/ ./wasm/bench/benchbrowser/
 
 check: fmt vet
 
@@ -64,9 +64,12 @@ vet:
 unit:
 	$(GO) test -timeout 30m ./...
 
-## wasmtest: the core's tests compiled to wasm and run under Node.js
+## wasmtest: the core's tests compiled to wasm and run under Node.js, with
+## the Go kernels and again with the SIMD128 kernels bound (same bits)
 wasmtest:
 	$(WASMPATH) $(WASMENV) $(GO) test -short ./core/...
+	$(WASMPATH) $(WASMENV) COPSD_REQUIRE_SIMD=1 $(GO) test -short -tags copsdsimd \
+		-exec $(CURDIR)/core/model/simd/go_js_wasm_exec ./core/model/... ./core/num/...
 
 ## samebits: a fixed-seed training run gives the same bits natively and in wasm
 samebits:
@@ -78,13 +81,24 @@ samebits:
 		echo "samebits: native and wasm agree: $$(cat build/selfcheck-native.json)"; \
 	else echo "samebits: native and wasm differ"; diff build/selfcheck-native.json build/selfcheck-wasm.json; exit 1; fi
 
-## generate: rebuild generated files (none yet besides the bundle)
-generate:
+## generate: rebuild generated files (Vugu output, the renderer script, the SIMD kernels)
+generate: wabt
 	$(GO) generate ./...
 
-## bench: kernel and training-step benchmarks
-bench: bench-serve benchbrowser
+## wabt: Debian's wabt (wat2wasm) to assemble the SIMD kernels, when missing
+wabt:
+	@command -v wat2wasm >/dev/null 2>&1 || command -v wasm-as >/dev/null 2>&1 || { \
+		echo "installing wabt (Debian package) to assemble core/model/simd/kernels.wat"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wabt >/dev/null; }
+
+## bench: kernel and training-step benchmarks, natively and in Chromium; the lab's speed targets; the server's load test
+bench: bench-serve bench-steps benchbrowser
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
+
+## bench-steps: ms per OPSD and pretraining step and matmul GFLOP/s, natively and in Chromium (SIMD and pure Go) -> build/bench.json
+bench-steps: chromium
+	$(GO) run ./wasm/bench/benchbrowser -reps 9 -out build/bench.json
 
 ## benchbrowser: the lab's speed targets in headless Chromium (frame gaps, pause, first render, collapse demo)
 benchbrowser: web chromium

@@ -123,16 +123,16 @@ func score(s Subject, samples []eval.Sample) (hT, klT, klI float64) {
 					break
 				}
 				off := (i*sT + sStart[i] + k) * V
-				logSoftmax(ls, ps, sLog[off:off+V])
+				num.LogProbs64(ls, ps, sLog[off:off+V])
 				if tLog != nil {
 					toff := (i*tT + tStart[i] + k) * V
-					logSoftmax(lt, pt, tLog[toff:toff+V])
-					hT += entropy(pt, lt)
-					klT += kl(ps, ls, lt)
+					num.LogProbs64(lt, pt, tLog[toff:toff+V])
+					hT += num.Entropy64(pt, lt)
+					klT += num.KL64(ps, ls, lt)
 				}
 				if iLog != nil {
-					logSoftmax(li, pi, iLog[off:off+V])
-					klI += kl(ps, ls, li)
+					num.LogProbs64(li, pi, iLog[off:off+V])
+					klI += num.KL64(ps, ls, li)
 				}
 				n++
 			}
@@ -162,43 +162,4 @@ func pad(rows [][]int32, padID int32, ctx int) ([]int32, int) {
 		}
 	}
 	return out, T
-}
-
-func logSoftmax(dst, p []float64, logits []float32) {
-	m := float64(logits[0])
-	for _, z := range logits[1:] {
-		m = max(m, float64(z))
-	}
-	var s float64
-	for i, z := range logits {
-		e := num.Exp(float64(z) - m)
-		p[i] = e
-		s += e
-	}
-	l := num.Log(s)
-	for i, z := range logits {
-		dst[i] = float64(z) - m - l
-		p[i] /= s
-	}
-}
-
-func entropy(p, lp []float64) float64 {
-	var h float64
-	for v := range p {
-		if p[v] > 0 {
-			h -= float64(p[v] * lp[v])
-		}
-	}
-	return h
-}
-
-// kl is KL(p ‖ q) from p's probabilities and both log-probabilities.
-func kl(p, lp, lq []float64) float64 {
-	var d float64
-	for v := range p {
-		if p[v] > 0 {
-			d += float64(p[v] * (lp[v] - lq[v]))
-		}
-	}
-	return d
 }

@@ -35,26 +35,6 @@ func (d Divergence) Valid() bool {
 	return false
 }
 
-// logSoftmax writes log-probabilities of logits (temperature 1) into dst and
-// returns the probabilities in p. Summation runs in index order in float64.
-func logSoftmax(dst, p []float64, logits []float32) {
-	m := float64(logits[0])
-	for _, z := range logits[1:] {
-		m = max(m, float64(z))
-	}
-	var s float64
-	for i, z := range logits {
-		e := num.Exp(float64(z) - m)
-		p[i] = e
-		s += e
-	}
-	ls := num.Log(s)
-	for i, z := range logits {
-		dst[i] = float64(z) - m - ls
-		p[i] /= s
-	}
-}
-
 // tokenDivergence computes the full-vocabulary divergence of one position
 // from the student's and teacher's log-probabilities and writes its gradient
 // with respect to the student's logits into dz. ps holds the student's
@@ -111,16 +91,4 @@ func tokenDivergence(div Divergence, beta float64, ls, lt, ps, pt []float64, dz 
 		return d, nil
 	}
 	return 0, fmt.Errorf("divergence %q has no full-vocabulary form", div)
-}
-
-// entropyOf is the entropy (nats) of a distribution given its probabilities
-// and log-probabilities.
-func entropyOf(p, lp []float64) float64 {
-	var h float64
-	for v := range p {
-		if p[v] > 0 {
-			h -= float64(p[v] * lp[v])
-		}
-	}
-	return h
 }

@@ -4,14 +4,16 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/copsdlab/copsd/core/num"
 )
 
 // divergenceAt evaluates a full-vocabulary divergence from raw logits, in float64.
 func divergenceAt(div Divergence, beta float64, zs, zt []float32) float64 {
 	V := len(zs)
 	ls, lt, ps, pt, dz := make([]float64, V), make([]float64, V), make([]float64, V), make([]float64, V), make([]float64, V)
-	logSoftmax(ls, ps, zs)
-	logSoftmax(lt, pt, zt)
+	num.LogProbs64(ls, ps, zs)
+	num.LogProbs64(lt, pt, zt)
 	d, err := tokenDivergence(div, beta, ls, lt, ps, pt, dz)
 	if err != nil {
 		panic(err)
@@ -35,8 +37,8 @@ func TestDivergenceGradientsMatchFiniteDifferences(t *testing.T) {
 				zt[v] = float32(rng.NormFloat64() * 2)
 			}
 			ls, lt, ps, pt, dz := make([]float64, V), make([]float64, V), make([]float64, V), make([]float64, V), make([]float64, V)
-			logSoftmax(ls, ps, zs)
-			logSoftmax(lt, pt, zt)
+			num.LogProbs64(ls, ps, zs)
+			num.LogProbs64(lt, pt, zt)
 			if _, err := tokenDivergence(tc.div, tc.beta, ls, lt, ps, pt, dz); err != nil {
 				t.Fatal(err)
 			}

@@ -1,5 +1,7 @@
 package distill
 
+import "github.com/copsdlab/copsd/core/num"
+
 // Candidate is one of the top next-token candidates at a position.
 type Candidate struct {
 	Token string  `json:"token"`
@@ -66,8 +68,8 @@ func (r *Run) traceProbes(n, step int, cfg Config) ([]ProbeTrace, error) {
 		tr := ProbeTrace{Step: step, Prompt: ro.Prompt.Text, Family: ro.Prompt.Family.String(),
 			Response: vocab.Decode(ro.Response), Refused: r.World.IsRefusal(ro.Response)}
 		for k := range ro.positions() {
-			logSoftmax(ls, ps, b.logitsAt(sl, V, i, k))
-			logSoftmax(lt, pt, b.logitsAt(tl, V, i, k))
+			num.LogProbs64(ls, ps, b.logitsAt(sl, V, i, k))
+			num.LogProbs64(lt, pt, b.logitsAt(tl, V, i, k))
 			y := ro.target(k, r.World.EOSID())
 			d, err := tokenDivergence(div, r.Cfg.Beta, ls, lt, ps, pt, dz)
 			if err != nil {
@@ -76,7 +78,7 @@ func (r *Run) traceProbes(n, step int, cfg Config) ([]ProbeTrace, error) {
 			tr.Tokens = append(tr.Tokens, TokenRecord{
 				Token: vocab.Word(y), PStudent: ps[y], PTeacher: pt[y], Divergence: d,
 				Advantage:      clamp(lt[y]-ls[y], r.Cfg.RewardClipLo, r.Cfg.RewardClipHi),
-				StudentEntropy: entropyOf(ps, ls), TeacherEntropy: entropyOf(pt, lt),
+				StudentEntropy: num.Entropy64(ps, ls), TeacherEntropy: num.Entropy64(pt, lt),
 				TopStudent: top(ps, 5, vocab.Word), TopTeacher: top(pt, 5, vocab.Word),
 			})
 		}

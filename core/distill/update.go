@@ -79,10 +79,10 @@ func (r *Run) update(b *batch, cfg Config, tLogits, iLogits []float32) (TrainMet
 	for i, ro := range b.rows {
 		n := ro.positions()
 		for k := range n {
-			logSoftmax(ls, ps, b.logitsAt(sLogits, V, i, k))
-			logSoftmax(lt, pt, b.logitsAt(tLogits, V, i, k))
-			entS += entropyOf(ps, ls)
-			entT += entropyOf(pt, lt)
+			num.LogProbs64(ls, ps, b.logitsAt(sLogits, V, i, k))
+			num.LogProbs64(lt, pt, b.logitsAt(tLogits, V, i, k))
+			entS += num.Entropy64(ps, ls)
+			entT += num.Entropy64(pt, lt)
 			y := ro.target(k, eos)
 			switch cfg.Divergence {
 			case Sampled, Reward:
@@ -199,7 +199,7 @@ func (r *Run) update(b *batch, cfg Config, tLogits, iLogits []float32) (TrainMet
 		}
 		lossSum, klSum = 0, 0
 		for _, t := range toks {
-			logSoftmax(ls, ps, b.logitsAt(sLogits, V, t.row, t.k))
+			num.LogProbs64(ls, ps, b.logitsAt(sLogits, V, t.row, t.k))
 			ratio := num.Exp(ls[t.y] - t.oldLogP)
 			unclipped := ratio * t.adv
 			clipped := clamp(ratio, 1-eps, 1+eps) * t.adv

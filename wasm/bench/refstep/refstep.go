@@ -179,8 +179,8 @@ func (o *OPSD) Update() float64 {
 	for b := range B {
 		for k := range s.Response {
 			off := (b*T + s.PromptLen - 1 + k) * V
-			logSoftmax(o.ls, o.ps, lg[off:off+V])
-			logSoftmax(o.lt, o.pt, o.tLogits[off:off+V])
+			num.LogProbs64(o.ls, o.ps, lg[off:off+V])
+			num.LogProbs64(o.lt, o.pt, o.tLogits[off:off+V])
 			var kl float64
 			for v := range V {
 				kl += o.ps[v] * (o.ls[v] - o.lt[v])
@@ -196,22 +196,6 @@ func (o *OPSD) Update() float64 {
 	m.Backward(o.sActs, d)
 	o.opt.Step(m)
 	return div * scale
-}
-
-// logSoftmax writes log-probabilities and probabilities of z in float64.
-func logSoftmax(l, p []float64, z []float32) {
-	mx, _ := num.Max(z)
-	var sum float64
-	for v, x := range z {
-		e := num.Exp(float64(x - mx))
-		p[v] = e
-		sum += e
-	}
-	ls := num.Log(sum)
-	for v, x := range z {
-		l[v] = float64(x-mx) - ls
-		p[v] /= sum
-	}
 }
 
 // Pretrain is one pretraining step at a fixed shape: Forward, cross-entropy,
