@@ -97,7 +97,7 @@ bench: bench-serve bench-steps benchbrowser
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
 
 ## bench-steps: ms per OPSD and pretraining step and matmul GFLOP/s, natively and in Chromium (SIMD and pure Go) -> build/bench.json
-bench-steps: chromium
+bench-steps: chromium wabt
 	$(GO) run ./wasm/bench/benchbrowser -reps 9 -out build/bench.json
 
 ## benchbrowser: the lab's speed targets in headless Chromium (frame gaps, pause, first render, collapse demo)

@@ -5,10 +5,15 @@ package num
 // entropies and the KLs of the distillation and its diagnostics are computed
 // from. dst and p must have len(logits) elements.
 func LogProbs64(dst, p []float64, logits []float32) {
-	m := float64(logits[0])
+	// The maximum by comparison, not the max builtin: in wasm that is a
+	// runtime call per element. A NaN logit makes every output NaN either way.
+	mz := logits[0]
 	for _, z := range logits[1:] {
-		m = max(m, float64(z))
+		if z > mz {
+			mz = z
+		}
 	}
+	m := float64(mz)
 	var s float64
 	for i, z := range logits {
 		e := Exp(float64(z) - m)

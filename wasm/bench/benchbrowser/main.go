@@ -101,6 +101,11 @@ type Output struct {
 	Matmul   map[string]any     `json:"matmul"`    // same keys: benchmark name -> GFLOP/s
 	Tests    map[string]TestRun `json:"tests"`     // "chromium-simd", "chromium-go"
 	SameBits bool               `json:"same_bits"` // every workload's parameter hash agrees across all three
+	// Ceiling is the rate, in GFLOP/s, of the two loops of
+	// wasm/bench/ceiling in Chromium: "chains" (unfused f32x4
+	// multiply-then-add in registers, the peak of bit-exact SIMD128
+	// arithmetic) and "tile_4x8" (the matmul kernel's inner loop in L1).
+	Ceiling map[string]float64 `json:"ceiling"`
 }
 
 func main() {
@@ -193,6 +198,10 @@ func run(reps int, outPath, only string, skipNative bool, timeout time.Duration)
 		return fmt.Errorf("chromium: %w", err)
 	}
 	o.Browser, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.userAgent`))
+	logf("chromium: the ceiling of unfused SIMD128 arithmetic")
+	if o.Ceiling, err = ceiling(ctx); err != nil {
+		return err
+	}
 
 	for _, simd := range []bool{true, false} {
 		key := map[bool]string{true: "chromium-simd", false: "chromium-go"}[simd]
@@ -308,6 +317,12 @@ func build(dir string, testsOnly bool) error {
 		"wasm/bench/web/runner.js":     "runner.js",
 		"assets/models/base-rho0.ckpt": "base-rho0.ckpt",
 	}
+	if !testsOnly {
+		logf("wat2wasm wasm/bench/ceiling/ceiling.wat")
+		if b, err := exec.Command("wat2wasm", "wasm/bench/ceiling/ceiling.wat", "-o", filepath.Join(dir, "ceiling.wasm")).CombinedOutput(); err != nil {
+			return fmt.Errorf("wat2wasm (make wabt installs it): %v\n%s", err, b)
+		}
+	}
 	for src, dst := range copies {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -318,6 +333,44 @@ func build(dir string, testsOnly bool) error {
 		}
 	}
 	return nil
+}
+
+// ceiling times the loops of wasm/bench/ceiling on the page (best of five
+// runs each, after a warm-up) and returns their GFLOP/s.
+func ceiling(ctx context.Context) (map[string]float64, error) {
+	const script = `window.__ceiling = null; (async () => {
+  const e = (await WebAssembly.instantiate(await (await fetch("ceiling.wasm")).arrayBuffer())).instance.exports;
+  const best = (f, arg, flops) => { f(arg / 10); let b = 0;
+    for (let r = 0; r < 5; r++) { const t = performance.now(); f(arg); b = Math.max(b, flops / ((performance.now() - t) / 1000) / 1e9); }
+    return b; };
+  const n = 20000000, reps = 20000;
+  window.__ceiling = {chains: best(e.chains, n, n * 16 * 8), tile_4x8: best(e.tile, reps, reps * 256 * 4 * 8 * 2)};
+})().catch(err => { window.__ceiling = {error: String(err)}; }); 1`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](script)); err != nil {
+		return nil, fmt.Errorf("ceiling: %w", err)
+	}
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`window.__ceiling`))
+		if err != nil {
+			return nil, fmt.Errorf("ceiling: %w", err)
+		}
+		if v == nil {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		if e, ok := v["error"]; ok {
+			return nil, fmt.Errorf("ceiling: %v", e)
+		}
+		out := map[string]float64{}
+		for k, x := range v {
+			f, ok := x.(float64)
+			if !ok {
+				return nil, fmt.Errorf("ceiling: %s = %v", k, x)
+			}
+			out[k] = f
+		}
+		return out, nil
+	}
 }
 
 // modelTests runs the bit-exactness tests of core/model and core/num
@@ -499,6 +552,10 @@ func printTable(o Output, steps map[string]stepReport, matmul map[string]map[str
 	sortStrings(mm)
 	for _, k := range mm {
 		fmt.Printf("%-26s %8s %8s %14s %12s\n", k, num(matmul["native"][k]), num(matmul["native-purego"][k]), num(matmul["chromium-simd"][k]), num(matmul["chromium-go"][k]))
+	}
+	if o.Ceiling != nil {
+		fmt.Printf("\nceiling of bit-exact SIMD128 in Chromium (GFLOP/s): unfused f32x4 mul+add in registers %.1f, the 4x8 tile loop in L1 %.1f\n",
+			o.Ceiling["chains"], o.Ceiling["tile_4x8"])
 	}
 	fmt.Println()
 	for _, c := range []string{"chromium-simd", "chromium-go"} {
