@@ -24,6 +24,11 @@ import (
 // MaxConstitutionRules bounds a constitution so a dialogue fits the context.
 const MaxConstitutionRules = 12
 
+// MaxConstitutionBytes bounds constitution text before it is read at all:
+// twelve rules take under 300 bytes, and checking text (suggestions for
+// every unknown word) must stay quick whatever is pasted into an editor.
+const MaxConstitutionBytes = 4096
+
 // Rules is the meaning of a constitution.
 type Rules struct {
 	Refuse           [NumHarmCategories]bool // by harm category index
@@ -62,6 +67,9 @@ func (e *RuleError) Error() string {
 // that is not a rule gives a *RuleError naming it. Empty text (or "none") is the
 // empty constitution.
 func (w *World) ParseConstitution(text string) (Constitution, error) {
+	if len(text) > MaxConstitutionBytes {
+		return Constitution{}, fmt.Errorf("constitution is %d bytes; at most %d are read (%d rules fit the model's context)", len(text), MaxConstitutionBytes, MaxConstitutionRules)
+	}
 	words := Split(text)
 	if len(words) == 0 || (len(words) == 1 && words[0] == "none") {
 		return Constitution{}, nil
@@ -179,8 +187,8 @@ func (w *World) LookupConstitution(spec string) (Constitution, error) {
 		}
 	}
 	if st, err := os.Stat(spec); err == nil && !st.IsDir() {
-		if st.Size() > 4096 {
-			return Constitution{}, fmt.Errorf("constitution file %s is %d bytes; a constitution is at most 4096", spec, st.Size())
+		if st.Size() > MaxConstitutionBytes {
+			return Constitution{}, fmt.Errorf("constitution file %s is %d bytes; a constitution is at most %d", spec, st.Size(), MaxConstitutionBytes)
 		}
 		b, err := os.ReadFile(spec)
 		if err != nil {

@@ -179,6 +179,9 @@ func (v *Vocab) Decode(ids []int32) string {
 // max(2, len(w)/3) edits), nearest first, ties in vocabulary order. Special
 // markers are never suggested.
 func (v *Vocab) Suggest(w string, n int) []string {
+	if len(w) > maxSuggestLen {
+		return []string{} // no known word is within len/3 edits of it
+	}
 	limit := max(2, len([]rune(w))/3)
 	type cand struct {
 		word string
@@ -197,6 +200,10 @@ func (v *Vocab) Suggest(w string, n int) []string {
 	}
 	return out
 }
+
+// maxSuggestLen is the longest word Suggest looks at, in bytes: longer than
+// three times the longest known word, nothing is close enough to suggest.
+const maxSuggestLen = 64
 
 // Complete returns the known words that start with prefix, in sorted order, at
 // most n of them (autocomplete for constitution editors).

@@ -1,0 +1,51 @@
+package state
+
+import (
+	"reflect"
+	"testing"
+)
+
+// A link's fragment is foreign input: any fragment gives settings or an
+// error, never a panic, and accepted settings survive a round trip through
+// Hash.
+func FuzzParseHash(f *testing.F) {
+	def := DefaultSettings()
+	f.Add(def.Hash())
+	for _, s := range []string{"", "#", "#v=1", "#v=2&seed=1", "#v=1&seed=-1", "#v=1&recipe=copsd&sft=9", "#v=1&c=refuse%20dragons",
+		"#v=1&hide=model,board&guide=1&class=cs101", "#v=1&lr=1e309", "#v=1&steps=0", "#v=1&seed=1&seed=2", "#v=1&%zz", "#foo=bar",
+		"#v=1&temp=NaN", "#v=1&beta=0.5&teacher=live", "#v=1&c=" + string([]byte{0xff, 0x00})} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		s, err := ParseHash(h, def)
+		if err != nil {
+			if !reflect.DeepEqual(s, def) {
+				t.Fatalf("%q: rejected (%v) but the settings changed", h, err)
+			}
+			return
+		}
+		again, err := ParseHash(s.Hash(), def)
+		if err != nil {
+			t.Fatalf("%q: accepted, but its own link %q is not: %v", h, s.Hash(), err)
+		}
+		if again.Hash() != s.Hash() {
+			t.Fatalf("%q: link %q reads back as %q", h, s.Hash(), again.Hash())
+		}
+	})
+}
+
+// An imported file is foreign input: anything gives a run or an error,
+// never a panic.
+func FuzzDecodeReport(f *testing.F) {
+	f.Add([]byte(`{"recipe":"opsd-rkl","seed":1,"config":{"steps":2},"steps":[{"step":0},{"step":1}]}`))
+	f.Add([]byte(`{"recipe":"x","config":{"steps":1},"steps":[{"step":1},{"step":0}]}`))
+	f.Add([]byte(`{"recipe":"x","config":{"steps":1},"steps":[{"step":-5,"length_benign":1e308}],"train":[{},{}]}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"recipe":"x"} {"recipe":"y"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rep, err := DecodeReport(b)
+		if err == nil && (rep.Recipe == "" || len(rep.Steps) == 0) {
+			t.Fatalf("accepted a run without a recipe or evaluations: %q", b)
+		}
+	})
+}
