@@ -27,6 +27,13 @@ func (c *GuidePanel) choiceClass(p string) string {
 
 func (c *GuidePanel) runLabel() string {
 	e := c.exp()
+	if c.Lab.Guide.Running() {
+		step := 0
+		if c.Lab.Live != nil {
+			step = c.Lab.Live.Step
+		}
+		return fmt.Sprintf("Running %s on %s: step %d of %d…", e.Recipe, e.Model, step, state.GuideSteps)
+	}
 	return fmt.Sprintf("Run %s on %s", e.Recipe, e.Model)
 }
 

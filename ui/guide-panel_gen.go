@@ -64,7 +64,7 @@ func (c *GuidePanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			}
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "primary"}}}
 			vgparent.AppendChild(vgn)
-			vgn.AddAttrInterface("disabled", c.Lab.Guide.Predict[c.Lab.Guide.Stage] == "")
+			vgn.AddAttrInterface("disabled", c.Lab.Guide.Predict[c.Lab.Guide.Stage] == "" || c.Lab.Guide.Running())
 			vgn.SetInnerHTML(c.runLabel())
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",

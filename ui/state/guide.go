@@ -42,7 +42,7 @@ type Guide struct {
 // GuidePredict records a prediction for the current stage.
 func (l *Lab) GuidePredict(p string) {
 	g := &l.Guide
-	if g.Outcome[g.Stage] == "" {
+	if g.Outcome[g.Stage] == "" && !g.running {
 		g.Predict[g.Stage] = p
 	}
 }
@@ -51,7 +51,7 @@ func (l *Lab) GuidePredict(p string) {
 func (l *Lab) GuideRun() {
 	g := &l.Guide
 	e := Experiments[g.Stage]
-	if g.Predict[g.Stage] == "" {
+	if g.Predict[g.Stage] == "" || g.running {
 		return
 	}
 	s := l.Settings
@@ -67,6 +67,10 @@ func (l *Lab) GuideRun() {
 	l.Reset()
 }
 
+// Running reports whether the current stage's run is playing out: its
+// prediction is locked and its Run button waits.
+func (g *Guide) Running() bool { return g.running }
+
 // GuideNext moves to the next stage (or back to the first).
 func (l *Lab) GuideNext() {
 	g := &l.Guide
@@ -81,10 +85,19 @@ func (l *Lab) SetGuide(open bool) {
 	l.syncURL()
 }
 
+// onStarted plays the guided run once it has started. A run that is not the
+// stage's (the learner changed the model, recipe or seed meanwhile) ends the
+// stage's run: its Run button is offered again.
 func (g *Guide) onStarted(l *Lab) {
-	if g.running {
-		l.Play()
+	if !g.running || l.Live == nil {
+		return
 	}
+	e, r := Experiments[g.Stage], &l.Live.Report
+	if r.Model != e.Model || r.Recipe != e.Recipe || r.Seed != 1 {
+		g.running = false
+		return
+	}
+	l.Play()
 }
 
 // onProgress reveals the outcome once the guided run has its last

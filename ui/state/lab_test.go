@@ -328,11 +328,32 @@ func TestGuidePredictsThenRuns(t *testing.T) {
 	if !l.Playing {
 		t.Fatal("the guided run did not play")
 	}
+	// While it plays, the prediction is locked and Run does nothing.
+	starts := len(p.trainer)
+	l.GuidePredict("longer")
+	l.GuideRun()
+	if !l.Guide.Running() || l.Guide.Predict[1] != "shorter" || len(p.trainer) != starts {
+		t.Errorf("during the guided run: running %v, prediction %q, %d new requests", l.Guide.Running(), l.Guide.Predict[1], len(p.trainer)-starts)
+	}
 	id := start.Run.ID
 	l.OnTrainer(lab.Response{Recorded: &lab.Recorded{RunID: id, Points: []diag.Metrics{
 		{Step: 0, Metrics: evalMetrics(20)}, {Step: GuideSteps, Metrics: evalMetrics(19.5)}}}}, nil)
 	if o := l.Guide.Outcome[1]; !strings.Contains(o, "about the same") || !strings.Contains(o, "you predicted shorter") {
 		t.Errorf("outcome %q", o)
+	}
+	if l.Guide.Running() {
+		t.Error("the guided run still counts as running after its outcome")
+	}
+
+	// A learner who switches to another recipe mid-run gets the Run button back.
+	l.GuideNext()
+	l.GuidePredict("about the same")
+	l.GuideRun()
+	l.SetRecipe("opsd-fkl")
+	start = p.last(lab.OpStart)
+	l.OnTrainer(lab.Response{Started: &lab.Started{RunID: start.Run.ID, Model: start.Run.Model, Config: start.Run.Config}}, nil)
+	if l.Guide.Running() {
+		t.Error("another recipe's run counts as the guided one")
 	}
 }
 
