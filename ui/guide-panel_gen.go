@@ -52,7 +52,7 @@ func (c *GuidePanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgiterkey
 				p := p
 				_ = p
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute(nil)}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "guide-predict"}}}
 				vgparent.AppendChild(vgn)
 				vgn.AddAttrInterface("class", c.choiceClass(p))
 				vgn.SetInnerHTML(p)
@@ -62,7 +62,7 @@ func (c *GuidePanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					// TODO: implement capture, etc. mostly need to decide syntax
 				})
 			}
-			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "primary"}}}
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "primary"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "guide-run"}}}
 			vgparent.AppendChild(vgn)
 			vgn.AddAttrInterface("disabled", c.Lab.Guide.Predict[c.Lab.Guide.Stage] == "" || c.Lab.Guide.Running())
 			vgn.SetInnerHTML(c.runLabel())
@@ -73,7 +73,7 @@ func (c *GuidePanel) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			})
 		}
 		if c.Lab.Guide.Outcome[c.Lab.Guide.Stage] != "" {
-			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "outcome"}}}
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "outcome"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "guide-outcome"}}}
 			vgparent.AppendChild(vgn)
 			{
 				vgparent := vgn

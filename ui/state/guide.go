@@ -14,8 +14,10 @@ type Experiment struct {
 // Predictions a learner can make about benign answers' length.
 var Predictions = []string{"shorter", "about the same", "longer"}
 
-// GuideSteps is how long each guided run plays: three evaluations.
-const GuideSteps = 30
+// GuideSteps is how long each guided run plays: five evaluations, long
+// enough for the collapse detector to call the default run's collapse
+// (two collapsed evaluations in a row) — about 12 s in a browser.
+const GuideSteps = 50
 
 // Experiments are the three classroom experiments.
 var Experiments = []Experiment{

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/ui/state"
 )
 
 // downloadsTo sends the tab's downloads to a new directory.
@@ -150,4 +151,32 @@ func TestPhoneHiddenTabAndModelOnDemand(t *testing.T) {
 	if link := js[string](p, q("share-link")+`.href`); !strings.Contains(link, "model=base-rho0") {
 		t.Errorf("share link %q", link)
 	}
+}
+
+// The guided sequence: a classroom link opens it; Run waits for a
+// prediction; the stage's run plays to its last evaluation and the outcome
+// says what happened against what was predicted.
+func TestGuidedExperiment(t *testing.T) {
+	p := open(t, 1280, 800, 4*time.Minute)
+	p.goTo("/#v=1&guide=1")
+	p.wait(`!` + q("play") + `.disabled && ` + q("guide-run"))
+	if !js[bool](p, q("guide-run")+`.disabled`) {
+		t.Error("Run is offered before a prediction")
+	}
+	js[bool](p, `(() => { [...document.querySelectorAll('[data-testid="guide-predict"]')].find((b) => b.textContent.trim() == "shorter").click(); return true })()`)
+	p.wait(`!` + q("guide-run") + `.disabled`)
+	p.click("guide-run")
+	p.wait(q("guide-run") + `.disabled && ` + transportState + ` == "playing"`)
+	p.wait(q("guide-outcome"))
+	out := js[string](p, q("guide-outcome")+`.textContent`)
+	if !strings.Contains(out, "Benign answers went from") || !strings.Contains(out, "predicted") {
+		t.Errorf("outcome: %q", out)
+	}
+	if n := p.stepCount(); n != state.GuideSteps {
+		t.Errorf("the guided run stopped at step %d, want %d", n, state.GuideSteps)
+	}
+	if !js[bool](p, q("collapse-banner")+` != null`) {
+		t.Error("the first experiment shows no collapse banner")
+	}
+	p.screenshot("guide-1280-outcome.png")
 }
