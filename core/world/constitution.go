@@ -67,6 +67,13 @@ func (e *RuleError) Error() string {
 // that is not a rule gives a *RuleError naming it. Empty text (or "none") is the
 // empty constitution.
 func (w *World) ParseConstitution(text string) (Constitution, error) {
+	return w.Vocab.ParseConstitution(text)
+}
+
+// ParseConstitution parses constitution text against the vocabulary alone,
+// as World.ParseConstitution does (constitutions do not depend on a world's
+// config): for callers that need no prompts, like the class board.
+func (v *Vocab) ParseConstitution(text string) (Constitution, error) {
 	if len(text) > MaxConstitutionBytes {
 		return Constitution{}, fmt.Errorf("constitution is %d bytes; at most %d are read (%d rules fit the model's context)", len(text), MaxConstitutionBytes, MaxConstitutionRules)
 	}
@@ -74,7 +81,7 @@ func (w *World) ParseConstitution(text string) (Constitution, error) {
 	if len(words) == 0 || (len(words) == 1 && words[0] == "none") {
 		return Constitution{}, nil
 	}
-	if _, err := w.Vocab.Encode(text); err != nil {
+	if _, err := v.Encode(text); err != nil {
 		return Constitution{}, err
 	}
 	if words[len(words)-1] != "." {
@@ -109,7 +116,7 @@ func (w *World) ParseConstitution(text string) (Constitution, error) {
 		return Constitution{}, errors.New(`"be brief" and "be detailed" contradict each other: keep one`)
 	}
 	c := Constitution{Text: strings.Join(sentences, " "), Rules: r}
-	c.Tokens = w.Vocab.mustEncode(c.Text)
+	c.Tokens = v.mustEncode(c.Text)
 	return c, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Version identifies the world's content and rules. Checkpoints record it;
@@ -172,7 +173,7 @@ func New(cfg Config) (*World, error) {
 		return nil, fmt.Errorf("world config: reference_frac + conditioned_frac = %v, want at most 1", cfg.ReferenceFrac+cfg.ConditionedFrac)
 	}
 	w := &World{Cfg: cfg}
-	w.Vocab = newVocab(collectWords())
+	w.Vocab = Vocabulary()
 	v := w.Vocab
 	w.ids.pad, w.ids.sysOpen, w.ids.sysClose = v.mustID(Pad), v.mustID(SysOpen), v.mustID(SysClose)
 	w.ids.user, w.ids.bot, w.ids.eos = v.mustID(User), v.mustID(Bot), v.mustID(EOS)
@@ -223,6 +224,14 @@ func New(cfg Config) (*World, error) {
 const maxNumberWord = 30
 
 // collectWords gathers every word the world can emit or accept.
+// Vocabulary returns the world's vocabulary. It is the same for every
+// Config, built once and shared (it never changes after it is built).
+var Vocabulary = sync.OnceValue(func() *Vocab { return newVocab(collectWords()) })
+
+// specMarks strips the markup of the topic and category specs: "*" marks a
+// step's key word, "|" separates phrasings and ";" steps.
+var specMarks = strings.NewReplacer("*", "", "|", " ", ";", " ")
+
 func collectWords() map[string]bool {
 	ws := map[string]bool{}
 	add := func(texts ...string) {
@@ -231,7 +240,7 @@ func collectWords() map[string]bool {
 				if len(f) == 1 && f[0] >= 'A' && f[0] <= 'Z' {
 					continue // a template placeholder, not a word
 				}
-				for _, word := range Split(strings.NewReplacer("*", "", "|", " ", ";", " ").Replace(f)) {
+				for _, word := range Split(specMarks.Replace(f)) {
 					ws[word] = true
 				}
 			}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -68,10 +67,6 @@ type metricsRequest struct {
 	LengthBenign          *float64 `json:"length_benign"`
 	Entropy               *float64 `json:"entropy"`
 }
-
-// theWorld is the world whose vocabulary and grammar constitutions are checked against. It is
-// built on first use: the edge boots a fresh instance per request, and a GET does not need it.
-var theWorld = sync.OnceValues(func() (*world.World, error) { return world.New(world.Config{}) })
 
 // DecodeRun parses and validates the body of a run submission. It returns the run to store (ID,
 // Class and CreatedAt unset), or an *Error with status 400 (not strict, well-formed JSON of the
@@ -340,10 +335,9 @@ func validConstitution(s string) (string, *Error) {
 	if len(s) > MaxConstitutionLen {
 		return "", invalid("constitution", "constitution is %d bytes long; at most %d", len(s), MaxConstitutionLen)
 	}
-	w, err := theWorld()
-	if err != nil {
-		return "", &Error{Status: http.StatusInternalServerError, Message: "the world failed to build: " + err.Error()}
-	}
+	// The world's vocabulary, built on first use: the edge boots a fresh instance per request, and
+	// a GET does not need it.
+	v := world.Vocabulary()
 	// Bound the work before parsing: the parser suggests spellings for every unknown word, which
 	// costs a pass over the vocabulary each, and the edge bills CPU time per request.
 	words := world.Split(s)
@@ -352,7 +346,7 @@ func validConstitution(s string) (string, *Error) {
 	}
 	var unknown []string
 	for _, word := range words {
-		if _, ok := w.Vocab.ID(word); !ok {
+		if _, ok := v.ID(word); !ok {
 			unknown = append(unknown, strconv.Quote(clip(word)))
 		}
 	}
@@ -360,7 +354,7 @@ func validConstitution(s string) (string, *Error) {
 		return "", invalid("constitution", "constitution: %d unknown words, such as %s: rules are \"refuse <category>\", \"be <trait>\" or \"explain refusals\"",
 			len(unknown), strings.Join(unknown[:maxSuggested], ", "))
 	}
-	c, err := w.ParseConstitution(s)
+	c, err := v.ParseConstitution(s)
 	if err != nil {
 		e := invalid("constitution", "constitution: %s", err.Error())
 		var unknown *world.UnknownWordsError

@@ -3,6 +3,7 @@ package board
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/copsdlab/copsd/core/world"
 	"math"
 	"net/http"
 	"reflect"
@@ -297,9 +298,10 @@ func TestDecodeRunManyUnknownWords(t *testing.T) {
 	}
 }
 
-// BenchmarkDecodeRun measures the per-request work of a post (the world is built once, outside).
+// BenchmarkDecodeRun measures the per-request work of a post (the vocabulary is built once, outside;
+// core/world's BenchmarkVocabulary is that one-off cost, which each fresh edge instance pays).
 func BenchmarkDecodeRun(b *testing.B) {
-	theWorld()
+	world.Vocabulary()
 	for _, bb := range []struct{ name, body string }{
 		{"valid", validBody},
 		{"5-unknown-words", with(b, "constitution", `"refuse weapns . be helpfull . refuse thft . refuse posion . be breif ."`)},
