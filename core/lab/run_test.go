@@ -240,6 +240,13 @@ func TestDriverPlaysPausesAndStops(t *testing.T) {
 	if r := d.Handle(Request{Op: OpPause}); r.Paused == nil || r.Paused.Step != 3 || d.Playing() {
 		t.Fatalf("pause mid-step: %+v", r)
 	}
+	// A knob turned now applies from step 5: step 4 keeps what it started with.
+	if r := d.Handle(Request{Op: OpSet, Knobs: &Knobs{LR: 2e-3}}); r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	if w := d.Handle(Request{Op: OpReport}).Report.Report.Warnings; len(w) == 0 || !strings.HasPrefix(w[len(w)-1], "after step 4:") {
+		t.Errorf("knob change mid-step noted as %q", w)
+	}
 	if r := d.Handle(Request{Op: OpStep}); r.Step == nil || r.Step.Step != 4 {
 		t.Fatalf("step after a mid-step pause: %+v", r)
 	}

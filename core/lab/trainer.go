@@ -223,8 +223,13 @@ func (e *Engine) set(req Request) (Response, error) {
 	// The report's config is the run's starting config; a change is noted
 	// beside it, since the run no longer replays from its config alone.
 	if k.LR != 0 || k.Temperature != 0 {
+		// A step in progress keeps the knobs it started with.
+		after := t.run.StepNum()
+		if t.run.MidStep() {
+			after++
+		}
 		t.rep.Warnings = append(t.rep.Warnings, fmt.Sprintf("after step %d: learning rate %g, temperature %g (the config shows the starting values)",
-			t.run.StepNum(), t.run.Cfg.LR, t.run.Cfg.Temperature))
+			after, t.run.Cfg.LR, t.run.Cfg.Temperature))
 	}
 	return Response{Knobs: &Knobs{LR: t.run.Cfg.LR, Temperature: t.run.Cfg.Temperature}}, nil
 }
