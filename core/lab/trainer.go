@@ -129,17 +129,12 @@ func (e *Engine) step(req Request) (Response, error) {
 // distill.Session.Step does up to its evaluation, which it hands out as a
 // Job instead.
 func (t *trainer) step() (*StepEvent, *Job, error) {
-	if !t.run.MidStep() && t.run.Done() {
-		return nil, nil, fmt.Errorf("the run is finished: all %d steps have run", t.run.Cfg.Steps)
+	for {
+		ev, job, err := t.advance()
+		if err != nil || ev != nil {
+			return ev, job, err
+		}
 	}
-	t0 := time.Now()
-	res, err := t.run.Step()
-	t.busy += time.Since(t0)
-	if err != nil {
-		t.busy = 0
-		return nil, nil, err
-	}
-	return t.finish(res)
 }
 
 // advance does the next phase of a step (distill.Run.Advance); the event is

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"syscall/js"
 	"time"
+
+	"github.com/copsdlab/copsd/wasm/jsawait"
 )
 
 // bindingPeriod is the period of the rate limit binding's "simple" setting in wrangler.jsonc: a
@@ -28,7 +30,7 @@ func (l bindingLimiter) Allow(_ context.Context, key string) (ok bool, retryAfte
 	}()
 	arg := js.Global().Get("Object").New()
 	arg.Set("key", key)
-	res, err := await(l.binding.Call("limit", arg))
+	res, err := jsawait.Await(l.binding.Call("limit", arg))
 	if err != nil {
 		return false, 0, err
 	}
@@ -36,28 +38,4 @@ func (l bindingLimiter) Allow(_ context.Context, key string) (ok bool, retryAfte
 		return true, 0, nil
 	}
 	return false, bindingPeriod, nil
-}
-
-// await waits for a JS promise. It does not give up on a cancelled context: the callbacks must
-// stay alive until the promise settles, and the binding answers in microseconds.
-func await(promise js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	done := make(chan result, 1)
-	var then, catch js.Func
-	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- result{v: args[0]}
-		return nil
-	})
-	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- result{err: errors.New(args[0].Call("toString").String())}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	promise.Call("then", then, catch)
-	r := <-done
-	return r.v, r.err
 }

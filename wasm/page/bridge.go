@@ -15,6 +15,7 @@ import (
 
 	"github.com/copsdlab/copsd/core/lab"
 	"github.com/copsdlab/copsd/ui/state"
+	"github.com/copsdlab/copsd/wasm/jsawait"
 )
 
 // bridge is the page's side of the browser: it implements state.Port and
@@ -117,7 +118,7 @@ func (b *bridge) boot() {
 	var kernels js.Value
 	glue := ""
 	if _, ok := b.manifest["simd/kernels.wasm"]; ok {
-		if k, err := await(g.Get("WebAssembly").Call("compileStreaming", g.Call("fetch", b.url("simd/kernels.wasm")))); err == nil {
+		if k, err := jsawait.Await(g.Get("WebAssembly").Call("compileStreaming", g.Call("fetch", b.url("simd/kernels.wasm")))); err == nil {
 			kernels, glue = k, b.url("simd/copsdsimd.js")
 		}
 	}
@@ -242,12 +243,12 @@ func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 // LoadModel implements state.Port: fetch once, load into every worker.
 func (b *bridge) LoadModel(name string) {
 	go func() {
-		buf, err := await(js.Global().Call("fetch", b.url("models/"+name+".ckpt")))
+		buf, err := jsawait.Await(js.Global().Call("fetch", b.url("models/"+name+".ckpt")))
 		if err == nil && !buf.Get("ok").Bool() {
 			err = fmt.Errorf("HTTP %d", buf.Get("status").Int())
 		}
 		if err == nil {
-			buf, err = await(buf.Call("arrayBuffer"))
+			buf, err = jsawait.Await(buf.Call("arrayBuffer"))
 		}
 		if err != nil {
 			b.queue(func() { b.lab.OnModelLoaded(name, lab.ModelInfo{}, err) })
@@ -367,11 +368,11 @@ func (b *bridge) Board(req state.BoardRequest) {
 			init["signal"] = as.Call("timeout", boardTimeout.Milliseconds())
 		}
 		resp := state.BoardResponse{Seq: req.Seq}
-		r, err := await(g.Call("fetch", req.Path, init))
+		r, err := jsawait.Await(g.Call("fetch", req.Path, init))
 		if err == nil {
 			resp.Status = r.Get("status").Int()
 			var text js.Value
-			if text, err = await(r.Call("text")); err == nil {
+			if text, err = jsawait.Await(r.Call("text")); err == nil {
 				resp.Body = []byte(text.String())
 			}
 		}
@@ -397,7 +398,7 @@ func (b *bridge) ReadFile(input vjs.Value, done func(name string, data []byte, e
 		return
 	}
 	go func() {
-		text, err := await(f.Call("text"))
+		text, err := jsawait.Await(f.Call("text"))
 		var data []byte
 		if err == nil {
 			data = []byte(text.String())
@@ -420,43 +421,15 @@ func (b *bridge) listen(target js.Value, event string, f func(js.Value)) {
 	}))
 }
 
-// await blocks the calling goroutine (never a JS callback) until a promise
-// settles.
-func await(p js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	var ok, fail js.Func
-	ok = js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- result{v: a[0]}
-		return nil
-	})
-	fail = js.FuncOf(func(_ js.Value, a []js.Value) any {
-		msg := "failed"
-		if len(a) > 0 && a[0].Truthy() {
-			msg = a[0].Call("toString").String()
-		}
-		ch <- result{err: errors.New(msg)}
-		return nil
-	})
-	p.Call("then", ok, fail)
-	r := <-ch
-	ok.Release()
-	fail.Release()
-	return r.v, r.err
-}
-
 func fetchText(url string) (string, error) {
-	r, err := await(js.Global().Call("fetch", url))
+	r, err := jsawait.Await(js.Global().Call("fetch", url))
 	if err != nil {
 		return "", err
 	}
 	if !r.Get("ok").Bool() {
 		return "", fmt.Errorf("%s: HTTP %d", url, r.Get("status").Int())
 	}
-	t, err := await(r.Call("text"))
+	t, err := jsawait.Await(r.Call("text"))
 	if err != nil {
 		return "", err
 	}

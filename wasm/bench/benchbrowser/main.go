@@ -184,19 +184,11 @@ func run(reps int, outPath, only string, skipNative bool, timeout time.Duration)
 	}
 
 	// The browser.
-	base, stop, err := serveDir(dir)
+	ctx, base, closePage, err := openPage(dir, timeout)
 	if err != nil {
 		return err
 	}
-	defer stop()
-
-	ctx, cancel := browser()
-	defer cancel()
-	ctx, cancel2 := context.WithTimeout(ctx, timeout)
-	defer cancel2()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"index.html")); err != nil {
-		return fmt.Errorf("chromium: %w", err)
-	}
+	defer closePage()
 	o.Browser, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.userAgent`))
 	logf("chromium: the ceiling of unfused SIMD128 arithmetic")
 	if o.Ceiling, err = ceiling(ctx); err != nil {
@@ -415,18 +407,11 @@ func ChromiumModelTests(timeout time.Duration) (map[string]TestRun, error) {
 	if err := build(dir, true); err != nil {
 		return nil, err
 	}
-	base, stop, err := serveDir(dir)
+	ctx, _, closePage, err := openPage(dir, timeout)
 	if err != nil {
 		return nil, err
 	}
-	defer stop()
-	ctx, cancel := browser()
-	defer cancel()
-	ctx, cancel2 := context.WithTimeout(ctx, timeout)
-	defer cancel2()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"index.html")); err != nil {
-		return nil, fmt.Errorf("chromium: %w", err)
-	}
+	defer closePage()
 	out := map[string]TestRun{}
 	for _, simd := range []bool{true, false} {
 		key := map[bool]string{true: "chromium-simd", false: "chromium-go"}[simd]
@@ -440,6 +425,24 @@ func ChromiumModelTests(timeout time.Duration) (map[string]TestRun, error) {
 		}
 	}
 	return out, nil
+}
+
+// openPage serves dir on loopback and opens its index.html in headless
+// Chromium, for at most timeout. It returns the page's context, the
+// server's base URL and a function that closes both.
+func openPage(dir string, timeout time.Duration) (ctx context.Context, base string, done func(), err error) {
+	base, stop, err := serveDir(dir)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	bctx, cancel := browser()
+	ctx, cancel2 := context.WithTimeout(bctx, timeout)
+	done = func() { cancel2(); cancel(); stop() }
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"index.html")); err != nil {
+		done()
+		return nil, "", nil, fmt.Errorf("chromium: %w", err)
+	}
+	return ctx, base, done, nil
 }
 
 func serveDir(dir string) (base string, stop func(), err error) {
