@@ -53,12 +53,7 @@ func (e *Engine) start(req Request) (Response, error) {
 		if err != nil {
 			return Response{}, fmt.Errorf("constitution: %w", err)
 		}
-		cfg.Constitution = c.Text
-		if c.IsNone() {
-			// Empty text would mean "the default constitution" to
-			// Config.Defaults; "none" parses back to no constitution.
-			cfg.Constitution = "none"
-		}
+		cfg.Constitution = c.Spec()
 	}
 	t0 := time.Now()
 	run, err := distill.NewRun(base, cfg)

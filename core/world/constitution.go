@@ -51,6 +51,16 @@ type Constitution struct {
 // IsNone reports whether the constitution has no rules.
 func (c Constitution) IsNone() bool { return len(c.Tokens) == 0 }
 
+// Spec is the constitution as a config or a request spells it: its canonical
+// text, or "none" for the empty constitution (an empty string in a config
+// means "the recipe's default" instead). It parses back to c.
+func (c Constitution) Spec() string {
+	if c.IsNone() {
+		return "none"
+	}
+	return c.Text
+}
+
 // RuleError says which rule of a constitution is malformed and why.
 type RuleError struct {
 	Rule   int    // 1-based sentence number

@@ -292,3 +292,22 @@ func contains(xs []string, s string) bool {
 	}
 	return false
 }
+
+// Spec spells every constitution so that it parses back to itself, the empty
+// one as "none" (an empty config field means the default instead).
+func TestConstitutionSpecParsesBack(t *testing.T) {
+	w := newWorld(t, 0)
+	for _, p := range Presets {
+		c, err := w.ParseConstitution(p.Text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := w.ParseConstitution(c.Spec())
+		if err != nil || back.Text != c.Text || back.IsNone() != c.IsNone() {
+			t.Errorf("%s: Spec %q parses back as %q, %v", p.Name, c.Spec(), back.Text, err)
+		}
+		if c.IsNone() != (c.Spec() == "none") {
+			t.Errorf("%s: Spec %q", p.Name, c.Spec())
+		}
+	}
+}

@@ -84,7 +84,6 @@ const (
 	MaxEntropy          = 10
 	ClassMinLen         = 3
 	ClassMaxLen         = 32
-	noneConstitution    = "none"
 	classPatternLiteral = `^[a-z0-9-]{3,32}$`
 )
 

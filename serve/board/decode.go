@@ -363,10 +363,7 @@ func validConstitution(s string) (string, *Error) {
 		}
 		return "", e
 	}
-	if c.IsNone() {
-		return noneConstitution, nil
-	}
-	return c.Text, nil
+	return c.Spec(), nil
 }
 
 func (m *metricsRequest) validate() (Metrics, *Error) {

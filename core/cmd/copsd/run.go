@@ -174,15 +174,11 @@ func writeJSONFile(path string, v any) error {
 }
 
 // constitutionText resolves -constitution (a preset, a file or rule text) to
-// the config's rule text. The empty constitution is spelled "none": an empty
-// string in a config means the recipe's default, the safety preset.
+// the config's rule text, "none" for the empty constitution (Spec).
 func constitutionText(w *world.World, arg string) (string, error) {
 	c, err := w.LookupConstitution(arg)
 	if err != nil {
 		return "", fmt.Errorf("constitution: %w", err)
 	}
-	if c.IsNone() {
-		return "none", nil
-	}
-	return c.Text, nil
+	return c.Spec(), nil
 }
