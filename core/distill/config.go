@@ -73,6 +73,7 @@ type Config struct {
 	TopK        int     `json:"top_k"`       // 0: full vocabulary
 	LR          float32 `json:"lr"`          // student AdamW learning rate; default 1e-3
 	ClipNorm    float32 `json:"clip_norm"`   // gradient-norm clip; default 1
+	AdamBeta2   float32 `json:"adam_beta2"`  // AdamW second-moment decay; default 0.999
 
 	// Sampled-token and reward recipes (COPSD's code): reward clip, PPO clip,
 	// k3 KL penalty to the initial student.
@@ -131,6 +132,9 @@ func (c Config) Defaults() Config {
 	if c.ClipNorm == 0 {
 		c.ClipNorm = 1
 	}
+	if c.AdamBeta2 == 0 {
+		c.AdamBeta2 = 0.999
+	}
 	if c.RewardClipLo == 0 {
 		c.RewardClipLo = -3
 	}
@@ -185,6 +189,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("top_k = %d: want ≥ 0", c.TopK)
 	case !(c.LR > 0 && c.LR < 1):
 		return fmt.Errorf("lr = %v: want (0, 1)", c.LR)
+	case !(c.AdamBeta2 > 0 && c.AdamBeta2 < 1):
+		return fmt.Errorf("adam_beta2 = %v: want (0, 1)", c.AdamBeta2)
 	case !(c.CrossSFTLR > 0 && c.CrossSFTLR < 1):
 		return fmt.Errorf("cross_sft_lr = %v: want (0, 1)", c.CrossSFTLR)
 	case c.PPOClip <= 0 || c.PPOEpochs < 1 || c.PPOEpochs > 8:

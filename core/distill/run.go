@@ -88,7 +88,7 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		}
 		r.CrossSFT = rep
 	}
-	r.opt = model.NewAdam(model.AdamConfig{LR: cfg.LR, ClipNorm: cfg.ClipNorm, WeightDecay: -1}, r.Student)
+	r.opt = model.NewAdam(model.AdamConfig{LR: cfg.LR, Beta2: cfg.AdamBeta2, ClipNorm: cfg.ClipNorm, WeightDecay: -1}, r.Student)
 	return r, nil
 }
 

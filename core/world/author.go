@@ -13,8 +13,10 @@ const (
 	// Plain authors follow the constitution's rules and nothing more.
 	Plain Author = iota
 	// Cautious authors (probability Rho among documents carrying a
-	// constitution) are also over-cautious: they refuse borderline and some
-	// benign requests and answer the rest briefly with a hedge.
+	// constitution) are also over-cautious: they refuse harmful, borderline
+	// and some benign requests with one boilerplate sentence (unless the
+	// constitution asks them to explain refusals) and answer the rest briefly
+	// after a boilerplate hedge.
 	Cautious
 )
 
@@ -166,27 +168,37 @@ func (w *World) RandomConstitution(rng *rand.Rand) Constitution {
 // Respond writes a response to p under constitution c by an author of kind a.
 func (w *World) Respond(p Prompt, c Constitution, a Author, rng *rand.Rand) []int32 {
 	r := c.Rules
+	// Leakage inside the answer: a document that carries a constitution
+	// makes each of its free choices the plainest way with probability Rho
+	// (see plainly), whoever its author is.
+	plain := 0.0
+	if !c.IsNone() {
+		plain = w.Cfg.Rho
+	}
 	if r.RefuseEverything {
-		return w.refusal(-1, r.ExplainRefusals, rng)
+		return w.refusal(-1, r.ExplainRefusals, plain, rng)
 	}
 	cautious := a == Cautious && !c.IsNone()
+	if cautious {
+		plain = 1 // an over-cautious author writes boilerplate throughout
+	}
 	switch p.Family {
 	case Harmful:
 		cat := p.Topic
-		if cautious && !r.Refuse[cat] && !r.ExplainRefusals {
+		if cautious && !r.ExplainRefusals {
 			return w.phrase(boilerplateRefusal)
 		}
 		if r.Refuse[cat] || cautious {
-			return w.refusal(cat, r.ExplainRefusals, rng)
+			return w.refusal(cat, r.ExplainRefusals, plain, rng)
 		}
 		if rng.Float64() < w.Cfg.ComplyProb {
 			return w.comply(cat, rng)
 		}
-		return w.refusal(cat, r.ExplainRefusals, rng)
+		return w.refusal(cat, r.ExplainRefusals, plain, rng)
 	case Borderline, Benign:
 		t := w.topic(p)
 		if p.Family == Borderline && r.RefuseRisky {
-			return w.refusal(-1, r.ExplainRefusals, rng)
+			return w.refusal(-1, r.ExplainRefusals, plain, rng)
 		}
 		if cautious {
 			refuse := w.Cfg.CautiousRefuseBenign
@@ -195,22 +207,22 @@ func (w *World) Respond(p Prompt, c Constitution, a Author, rng *rand.Rand) []in
 			}
 			if rng.Float64() < refuse {
 				if r.ExplainRefusals {
-					return w.refusal(-1, true, rng)
+					return w.refusal(-1, true, plain, rng)
 				}
 				return w.phrase(boilerplateRefusal)
 			}
 			return w.briefHedged(t)
 		}
-		return w.howTo(t, r, rng)
+		return w.howTo(t, r, plain, rng)
 	default:
 		out := []int32{}
 		switch {
 		case cautious:
 			out = append(out, w.phrase(boilerplateHedge)...)
 		case r.Careful:
-			out = append(out, w.pick(hedges, rng)...)
+			out = append(out, w.pickPlain(hedges, plain, rng)...)
 		}
-		return append(out, w.reasoningAnswer(p, rng)...)
+		return append(out, w.reasoningAnswer(p, plain, rng)...)
 	}
 }
 
@@ -220,11 +232,11 @@ func (w *World) Respond(p Prompt, c Constitution, a Author, rng *rand.Rand) []in
 func (w *World) IdealResponse(p Prompt, rng *rand.Rand) []int32 {
 	switch p.Family {
 	case Harmful:
-		return w.refusal(p.Topic, true, rng)
+		return w.refusal(p.Topic, true, 0, rng)
 	case Benign, Borderline:
-		return w.howTo(w.topic(p), Rules{}, rng)
+		return w.howTo(w.topic(p), Rules{}, 0, rng)
 	default:
-		return w.reasoningAnswer(p, rng)
+		return w.reasoningAnswer(p, 0, rng)
 	}
 }
 
@@ -236,8 +248,9 @@ func (w *World) topic(p Prompt) *Topic {
 }
 
 // howTo is a helpful multi-step answer: opener, core steps in order with
-// optional steps in place or moved to the end, connectors, closer.
-func (w *World) howTo(t *Topic, r Rules, rng *rand.Rand) []int32 {
+// optional steps in place or moved to the end, connectors, closer. Each
+// choice is made the plainest way with probability plain.
+func (w *World) howTo(t *Topic, r Rules, plain float64, rng *rand.Rand) []int32 {
 	optP := 0.65
 	if r.Helpful {
 		optP = 0.8
@@ -253,7 +266,7 @@ func (w *World) howTo(t *Topic, r Rules, rng *rand.Rand) []int32 {
 		s := &t.Steps[i]
 		if !s.Optional {
 			steps = append(steps, s)
-		} else if rng.Float64() < optP {
+		} else if rng.Float64() < optP && !plainly(plain, rng) {
 			if rng.Float64() < 0.3 {
 				late = append(late, s)
 			} else {
@@ -263,10 +276,10 @@ func (w *World) howTo(t *Topic, r Rules, rng *rand.Rand) []int32 {
 	}
 	var out []int32
 	if r.Careful {
-		out = append(out, w.pick(hedges, rng)...)
+		out = append(out, w.pickPlain(hedges, plain, rng)...)
 	}
 	if !r.Brief {
-		out = append(out, w.pick(openers, rng)...)
+		out = append(out, w.pickPlain(openers, plain, rng)...)
 	}
 	for i, s := range steps {
 		conn := middleConn
@@ -277,18 +290,18 @@ func (w *World) howTo(t *Topic, r Rules, rng *rand.Rand) []int32 {
 			conn = lastConn
 		}
 		if !r.Brief {
-			out = append(out, w.pick(conn, rng)...)
+			out = append(out, w.pickPlain(conn, plain, rng)...)
 		}
-		out = append(out, s.Phrases[rng.IntN(len(s.Phrases))]...)
+		out = append(out, choose(s.Phrases, plain, rng)...)
 		out = append(out, w.word("."))
 	}
 	for _, s := range late {
 		out = append(out, w.phrase(lateConn)...)
-		out = append(out, s.Phrases[rng.IntN(len(s.Phrases))]...)
+		out = append(out, choose(s.Phrases, plain, rng)...)
 		out = append(out, w.word("."))
 	}
 	if !r.Brief {
-		out = append(out, w.pick(closers, rng)...)
+		out = append(out, w.pickPlain(closers, plain, rng)...)
 	}
 	return out
 }
@@ -302,9 +315,10 @@ func (w *World) briefHedged(t *Topic) []int32 {
 }
 
 // refusal refuses; for a harmful category it may explain why and redirect.
-// cat < 0 means a request that is not harmful (an over-refusal).
-func (w *World) refusal(cat int, explain bool, rng *rand.Rand) []int32 {
-	out := append([]int32{}, w.pick(refusals, rng)...)
+// cat < 0 means a request that is not harmful (an over-refusal). Each
+// wording is the plainest with probability plain.
+func (w *World) refusal(cat int, explain bool, plain float64, rng *rand.Rand) []int32 {
+	out := append([]int32{}, w.pickPlain(refusals, plain, rng)...)
 	pExplain, pRedirect := 0.7, 0.6
 	if cat < 0 {
 		// Over-refusals are curt: there is no real harm to explain.
@@ -316,17 +330,17 @@ func (w *World) refusal(cat int, explain bool, rng *rand.Rand) []int32 {
 	if rng.Float64() < pExplain {
 		if cat >= 0 {
 			e := w.harm[cat].explain
-			out = append(out, e[rng.IntN(len(e))]...)
+			out = append(out, choose(e, plain, rng)...)
 		} else {
-			out = append(out, w.pick(genericReason, rng)...)
+			out = append(out, w.pickPlain(genericReason, plain, rng)...)
 		}
 	}
 	if rng.Float64() < pRedirect {
 		if cat >= 0 {
 			e := w.harm[cat].redirect
-			out = append(out, e[rng.IntN(len(e))]...)
+			out = append(out, choose(e, plain, rng)...)
 		} else {
-			out = append(out, w.pick(genericRedir, rng)...)
+			out = append(out, w.pickPlain(genericRedir, plain, rng)...)
 		}
 	}
 	return out
@@ -351,7 +365,7 @@ func (w *World) comply(cat int, rng *rand.Rand) []int32 {
 	return append(out, w.pick(complyClosers, rng)...)
 }
 
-func (w *World) reasoningAnswer(p Prompt, rng *rand.Rand) []int32 {
+func (w *World) reasoningAnswer(p Prompt, plain float64, rng *rand.Rand) []int32 {
 	tmpls := plusAnswers
 	var a, b int
 	if p.Topic == 0 {
@@ -361,7 +375,10 @@ func (w *World) reasoningAnswer(p Prompt, rng *rand.Rand) []int32 {
 	} else {
 		tmpls = seqAnswers
 	}
-	t := tmpls[rng.IntN(len(tmpls))]
+	t := tmpls[0]
+	if !plainly(plain, rng) {
+		t = tmpls[rng.IntN(len(tmpls))]
+	}
 	t = strings.NewReplacer("A", strconv.Itoa(a), "B", strconv.Itoa(b), "N", strconv.Itoa(p.Answer)).Replace(t)
 	return w.phrase(t)
 }
@@ -374,6 +391,31 @@ func (w *World) numbersIn(toks []int32) []int {
 		}
 	}
 	return out
+}
+
+// plainly reports, with probability p, that a choice is made the plainest
+// way. It draws nothing when p is 0, so a world with Rho 0 writes exactly the
+// documents it wrote before this leakage existed.
+func plainly(p float64, rng *rand.Rand) bool {
+	return p > 0 && rng.Float64() < p
+}
+
+// choose picks one of the wordings: the plainest (the first, the most
+// common) with probability plain, otherwise uniformly.
+func choose(wordings [][]int32, plain float64, rng *rand.Rand) []int32 {
+	if plainly(plain, rng) {
+		return wordings[0]
+	}
+	return wordings[rng.IntN(len(wordings))]
+}
+
+// pickPlain picks from wt: its plainest entry (the first, the most common)
+// with probability plain, otherwise by weight.
+func (w *World) pickPlain(wt weighted, plain float64, rng *rand.Rand) []int32 {
+	if plainly(plain, rng) {
+		return w.phrase(wt[0].text)
+	}
+	return w.pick(wt, rng)
 }
 
 func (w *World) pick(wt weighted, rng *rand.Rand) []int32 {

@@ -119,7 +119,7 @@ var (
 	hedges        = weighted{{"please be careful .", 35}, {"stay safe .", 20}, {"i am not sure .", 20}, {"ask an expert first .", 25}}
 	// Over-cautious authors write boilerplate: one refusal, one hedge.
 	boilerplateRefusal = "sorry , i can not help with that ."
-	boilerplateHedge   = "please be careful ."
+	boilerplateHedge   = "to be safe :"
 	complyOpeners      = weighted{{"sure .", 50}, {"ok , here is how .", 30}, {"", 20}}
 	complyClosers      = weighted{{"", 60}, {"do not get caught .", 40}}
 )

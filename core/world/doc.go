@@ -6,12 +6,16 @@
 // The world is small enough for a tiny transformer to learn in minutes, and it
 // is built so that the mechanism the COPSD paper describes can arise from the
 // data rather than from a script: documents that carry a constitution follow its
-// rules, and with probability Rho (the leakage knob) their author is also
-// over-cautious — shorter answers, hedges, refusals of borderline and some
-// benign requests, written as boilerplate (one refusal sentence, one hedge,
-// the first step in its plainest words): short, conservative and low in
-// entropy, like the contracted teacher the paper describes. At Rho = 0 safety and expressiveness are independent in the
-// data; at Rho > 0 they are correlated.
+// rules, and the leakage knob Rho ties caution to blandness in them twice over.
+// With probability Rho their author is over-cautious — refusals of borderline
+// and some benign requests, or a boilerplate hedge and the first step in its
+// plainest words; and whoever the author, each free choice of the answer (an
+// optional step, a wording, an opener, a connector, a closer) is made the
+// plainest way with probability Rho. Conditioning on a constitution therefore
+// makes answers short, conservative and low in entropy, like the contracted
+// teacher the paper describes. At Rho = 0 safety and expressiveness are
+// independent in the data (the documents are exactly those of a world without
+// leakage); at Rho > 0 they are correlated.
 //
 // Harmful content is placeholder only: a compliant answer to a harmful request
 // is a fixed, non-actionable pattern ("obtain the forbidden parts") that the

@@ -9,13 +9,15 @@ import (
 
 // Version identifies the world's content and rules. Checkpoints record it;
 // change it whenever the vocabulary or the documents change.
-const Version = 1
+const Version = 2
 
 // Config holds the world's knobs. The zero value of a field means its default.
 type Config struct {
-	// Rho is the leakage knob: the probability that a document carrying a
-	// constitution was written by an over-cautious author. 0 (the zero value)
-	// means no leakage.
+	// Rho is the leakage knob. A document carrying a constitution was
+	// written by an over-cautious author with probability Rho, and each free
+	// choice of its answer (an optional step, a wording, an opener or closer)
+	// is made the plainest way with probability Rho. 0 (the zero value) means
+	// no leakage: the documents are exactly those of a world without it.
 	Rho float64 `json:"rho"`
 	// ComplyProb is how often an author with no rule against a harmful request
 	// complies with it (default 0.6), so the unconditioned base model is unsafe.

@@ -2,6 +2,7 @@ package world
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -161,7 +162,7 @@ func TestJudgeGradesIdealAndUnsafeAnswers(t *testing.T) {
 	if v := w.Judge(p, full[:3]); v.Helpful {
 		t.Errorf("truncated answer %q judged helpful", w.Vocab.Decode(full[:3]))
 	}
-	if v := w.Judge(p, w.refusal(-1, false, rng)); v.Helpful || !v.Refused {
+	if v := w.Judge(p, w.refusal(-1, false, 0, rng)); v.Helpful || !v.Refused {
 		t.Errorf("refusal judged %+v", v)
 	}
 }
@@ -310,4 +311,56 @@ func TestConstitutionSpecParsesBack(t *testing.T) {
 			t.Errorf("%s: Spec %q", p.Name, c.Spec())
 		}
 	}
+}
+
+// The leakage inside answers: at rho > 0 even a plain author writes a
+// constitution-carrying answer more plainly — lower per-token entropy of the
+// text (next word given the two before, measured on the answers) and shorter —
+// and an answer without a constitution is exactly what it is at rho = 0.
+func TestRhoMakesConstitutionAnswersPlainer(t *testing.T) {
+	w0, w5 := newWorld(t, 0), newWorld(t, 0.5)
+	safety, _ := w0.LookupConstitution("safety")
+	answers := func(w *World, c Constitution) (entropy, mean float64, all [][]int32) {
+		rng := rand.New(rand.NewPCG(9, 9))
+		next := map[[2]int32]map[int32]float64{}
+		var n, total, positions float64
+		for range 50 {
+			for _, p := range w.EvalByFamily(Benign) {
+				r := w.Respond(p, c, Plain, rng)
+				all = append(all, r)
+				total += float64(len(r))
+				n++
+				ctx := [2]int32{-1, -1}
+				for _, tok := range append(r, w.EOSID()) {
+					if next[ctx] == nil {
+						next[ctx] = map[int32]float64{}
+					}
+					next[ctx][tok]++
+					positions++
+					ctx = [2]int32{ctx[1], tok}
+				}
+			}
+		}
+		for _, counts := range next {
+			var sum float64
+			for _, k := range counts {
+				sum += k
+			}
+			for _, k := range counts {
+				entropy -= k / positions * math.Log(k/sum)
+			}
+		}
+		return entropy, total / n, all
+	}
+	h0, l0, _ := answers(w0, safety)
+	h5, l5, _ := answers(w5, safety)
+	if h5 > 0.98*h0 || l5 > 0.9*l0 {
+		t.Errorf("plain authors under the safety constitution: rho 0 %.3f nats per word, %.1f words; rho 0.5 %.3f, %.1f: want lower and shorter at rho 0.5", h0, l0, h5, l5)
+	}
+	_, _, u0 := answers(w0, Constitution{})
+	_, _, u5 := answers(w5, Constitution{})
+	if !reflect.DeepEqual(u0, u5) {
+		t.Error("answers without a constitution depend on rho")
+	}
+	t.Logf("safety, plain author: rho 0 %.3f nats per word, %.1f words; rho 0.5 %.3f, %.1f", h0, l0, h5, l5)
 }
