@@ -19,7 +19,7 @@ type Metrics struct {
 	TeacherEntropy float64 `json:"teacher_entropy"` // mean entropy of the teacher on the student's prefixes, nats
 	KLTeacher      float64 `json:"kl_teacher"`      // mean full-vocabulary KL(student ‖ teacher) on those prefixes
 	KLInitial      float64 `json:"kl_initial"`      // mean full-vocabulary KL(student ‖ initial student)
-	SelfBLEU       float64 `json:"self_bleu"`       // mean self-BLEU-4 across a prompt's samples (needs ≥ 2 samples)
+	SelfBLEU       float64 `json:"self_bleu"`       // mean self-BLEU-4 across pairs of a prompt's samples (needs ≥ 2 samples)
 	Diversity      float64 `json:"diversity"`       // 1 − self-BLEU
 }
 
@@ -60,11 +60,7 @@ func Evaluate(s Subject, o Options) (Metrics, error) {
 	if o.Samples >= 2 {
 		var sb float64
 		groups := 0
-		for g := 0; g+o.Samples <= len(samples); g += o.Samples {
-			resps := make([][]int32, o.Samples)
-			for j := range resps {
-				resps[j] = samples[g+j].Response
-			}
+		for _, resps := range eval.DiversityGroups(samples, o.Samples) {
 			sb += SelfBLEU(resps, 4)
 			groups++
 		}

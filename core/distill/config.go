@@ -86,7 +86,11 @@ type Config struct {
 	Steps       int `json:"steps"`        // default 120
 	EvalEvery   int `json:"eval_every"`   // default 10
 	EvalSamples int `json:"eval_samples"` // samples per held-out prompt at each evaluation; default 2 (diversity needs two)
-	Probes      int `json:"probes"`       // probe rollouts recorded token by token each step; default 2
+	// FinalEvalSamples is the samples per held-out prompt of the first and
+	// the last evaluation and of the teacher's own: the run's headline
+	// numbers, measured on four times the samples by default (8).
+	FinalEvalSamples int `json:"final_eval_samples"`
+	Probes           int `json:"probes"` // probe rollouts recorded token by token each step; default 2
 
 	Seed uint64 `json:"seed"`
 }
@@ -156,6 +160,9 @@ func (c Config) Defaults() Config {
 	if c.EvalSamples == 0 {
 		c.EvalSamples = 2
 	}
+	if c.FinalEvalSamples == 0 {
+		c.FinalEvalSamples = 8
+	}
 	if c.Probes == 0 {
 		c.Probes = 2
 	}
@@ -203,10 +210,22 @@ func (c Config) Validate() error {
 		return fmt.Errorf("steps = %d: want 1 to 100000", c.Steps)
 	case c.EvalEvery < 1 || c.EvalSamples < 1 || c.EvalSamples > 16:
 		return fmt.Errorf("eval_every = %d, eval_samples = %d: want ≥ 1 and 1 to 16", c.EvalEvery, c.EvalSamples)
+	case c.FinalEvalSamples < 1 || c.FinalEvalSamples > 16:
+		return fmt.Errorf("final_eval_samples = %d: want 1 to 16", c.FinalEvalSamples)
 	case c.Probes < 0 || c.Probes > 8:
 		return fmt.Errorf("probes = %d: want 0 to 8", c.Probes)
 	}
 	return nil
+}
+
+// EvalSamplesAt is the samples per held-out prompt of the evaluation after
+// step (0: before the first): FinalEvalSamples for the first and the last
+// evaluation, EvalSamples in between.
+func (c Config) EvalSamplesAt(step int, last bool) int {
+	if step == 0 || last {
+		return c.FinalEvalSamples
+	}
+	return c.EvalSamples
 }
 
 // Recipes are the named presets of Config. Each is only a Config: nothing in

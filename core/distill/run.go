@@ -336,13 +336,19 @@ func sampleLogProb(logits []float32, tok int32) float64 {
 	return float64(logits[tok]) - m - num.Log(s)
 }
 
-// Evaluate measures the student (and the teacher on the student's samples) on
-// the held-out prompts.
+// Evaluate measures the student now, with the samples per prompt the config
+// gives the evaluation at this step (Config.EvalSamplesAt).
 func (r *Run) Evaluate() (diag.Metrics, error) {
+	return r.EvaluateWith(r.Cfg.EvalSamplesAt(r.step, r.Done()))
+}
+
+// EvaluateWith measures the student on the held-out prompts with samples
+// answers per prompt.
+func (r *Run) EvaluateWith(samples int) (diag.Metrics, error) {
 	return diag.Evaluate(diag.Subject{
 		World: r.World, Student: r.Student, Teacher: r.Teacher, Initial: r.Initial,
 		TeacherPrefix: r.teacherPrefixFor,
-	}, diag.Options{Samples: r.Cfg.EvalSamples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
+	}, diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
 }
 
 // teacherPrefixFor is the teacher's privileged context for prompt p.

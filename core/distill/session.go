@@ -58,7 +58,7 @@ func NewSession(base *pretrain.Base, modelName string, cfg Config, opt SessionOp
 	s.Report.Steps = []diag.Metrics{init}
 	dopt := diag.Options{Samples: run.Cfg.EvalSamples, Seed: run.Cfg.Seed, Temperature: run.Cfg.Temperature, TopK: run.Cfg.TopK}
 	if opt.TeacherEval && run.Cfg.Privileged == WithConstitution {
-		m, _, err := eval.Evaluate(run.Teacher, run.World, run.cons, eval.Options{Samples: max(dopt.Samples, 2), Seed: run.Cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
+		m, _, err := eval.Evaluate(run.Teacher, run.World, run.cons, eval.Options{Samples: max(run.Cfg.FinalEvalSamples, 2), Seed: run.Cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
 		if err != nil {
 			return nil, err
 		}

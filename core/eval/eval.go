@@ -54,7 +54,7 @@ type Metrics struct {
 	Reasoning             float64 `json:"reasoning"`              // reasoning probes answered right
 	LengthBenign          float64 `json:"length_benign"`          // mean response tokens on benign prompts
 	Entropy               float64 `json:"entropy"`                // mean per-token entropy of the sampled responses
-	Distinct2             float64 `json:"distinct2"`              // distinct bigrams / bigrams across a prompt's samples, mean over prompts
+	Distinct2             float64 `json:"distinct2"`              // distinct bigrams / bigrams across pairs of a prompt's samples, mean over pairs
 	NPrompts              int     `json:"n_prompts"`              // prompts evaluated
 	NSamples              int     `json:"n_samples"`              // responses sampled
 }
@@ -193,17 +193,41 @@ func Summarize(samples []Sample, samplesPer int) Metrics {
 		m.NPrompts = len(samples) / samplesPer
 		var d2 float64
 		groups := 0
-		for g := 0; g+samplesPer <= len(samples); g += samplesPer {
-			resps := make([][]int32, samplesPer)
-			for j := range samplesPer {
-				resps[j] = samples[g+j].Response
-			}
+		for _, resps := range DiversityGroups(samples, samplesPer) {
 			d2 += Distinct(resps, 2)
 			groups++
 		}
 		m.Distinct2 = ratio(d2, float64(groups))
 	}
 	return m
+}
+
+// DiversityGroup is how many of a prompt's samples diversity is measured
+// across: distinct-2 and self-BLEU compare a prompt's samples in disjoint
+// pairs and average over the pairs, so their scale does not depend on how many
+// samples an evaluation draws (more samples only make them more precise).
+const DiversityGroup = 2
+
+// DiversityGroups splits samples (grouped by prompt, samplesPer each, in
+// order) into the disjoint groups of DiversityGroup responses of one prompt
+// that diversity is measured across; with one sample per prompt each response
+// is its own group. A prompt's odd sample out is left out.
+func DiversityGroups(samples []Sample, samplesPer int) [][][]int32 {
+	size := min(samplesPer, DiversityGroup)
+	if size < 1 {
+		return nil
+	}
+	var out [][][]int32
+	for p := 0; p+samplesPer <= len(samples); p += samplesPer {
+		for g := 0; g+size <= samplesPer; g += size {
+			resps := make([][]int32, size)
+			for j := range resps {
+				resps[j] = samples[p+g+j].Response
+			}
+			out = append(out, resps)
+		}
+	}
+	return out
 }
 
 // Distinct is distinct-n: the number of distinct n-grams across the responses

@@ -66,7 +66,7 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 				return Response{}, fmt.Errorf("evaluate: teacher: %w", err)
 			}
 		}
-		m, err := r.Evaluate()
+		m, err := r.EvaluateWith(j.Config.EvalSamplesAt(j.Step, j.Final))
 		if err != nil {
 			return Response{}, err
 		}
@@ -80,7 +80,7 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 		cfg := r.Cfg
 		dopt := diag.Options{Samples: cfg.EvalSamples, Seed: cfg.Seed, Temperature: cfg.Temperature, TopK: cfg.TopK}
 		if j.Kind == JobTeacher {
-			m, _, err := eval.Evaluate(r.Teacher, r.World, r.Constitution(), eval.Options{Samples: max(dopt.Samples, 2),
+			m, _, err := eval.Evaluate(r.Teacher, r.World, r.Constitution(), eval.Options{Samples: max(cfg.FinalEvalSamples, 2),
 				Seed: cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
 			if err != nil {
 				return Response{}, err

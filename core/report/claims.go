@@ -23,24 +23,22 @@ type Claim struct {
 //
 //   - opsd-rkl on rho 0.5 collapses: final length ≤ 0.7× initial,
 //     over-refusal ≥ initial + 0.15, and a collapse step;
+//   - and its final entropy is ≤ 0.8× initial;
 //   - the control: opsd-rkl on rho 0 does not: length within 0.85–1.15×,
 //     over-refusal ≤ initial + 0.05, no collapse step;
+//   - opsd-fkl ends with longer benign answers than opsd-rkl;
 //   - copsd on rho 0.5: safety ≥ initial + 0.25 and ≥ opsd-rkl's − 0.05,
 //     helpfulness ≥ initial − 0.05, length ≥ 0.85× initial, no collapse;
 //   - grpo raises safety by 0.25 or more.
 //
-// Reported, not asserted (the paper's further findings; the report says
-// what this world does with them):
+// Reported, not asserted (further findings, and the paper's claims this
+// world reproduces only on some seeds):
 //
-//   - opsd-rkl's final entropy is ≤ 0.8× initial (it ends at the teacher's,
-//     0.73–0.77× on the student's samples, which puts the student's final
-//     evaluation on both sides of the line from seed to seed);
-//   - opsd-fkl loses less length than opsd-rkl;
-//   - opsd-fkl takes up the teacher's cautious answers sooner (shorter at
-//     the first evaluation), which is why the previous one is a coin toss
-//     here: both end at the teacher's length;
+//   - opsd-fkl takes up the teacher's cautious answers sooner than opsd-rkl
+//     (shorter at the first evaluation), though it ends longer;
 //   - opsd-rkl ends with lower entropy than opsd-fkl;
-//   - the copsd student's final safety is at least its teacher's;
+//   - the copsd student's final safety is at least its teacher's (both end
+//     near 0.98, a few held-out answers apart);
 //   - grpo's final over-refusal is at least 0.10 above the initial (the
 //     detail also gives its highest value during the run).
 //
@@ -68,7 +66,7 @@ func Claims(s *Suite) []Claim {
 				fmt.Sprintf("length %.1f→%.1f (%.2f×), over-refusal %.2f→%.2f, collapse step %s",
 					i.LengthBenign, f.LengthBenign, f.LengthBenign/i.LengthBenign, i.OverRefusal, f.OverRefusal, stepString(rkl.CollapseStep))})
 			out = append(out, Claim{"opsd-rkl on rho 0.5: entropy falls to ≤ 0.8×", seed,
-				f.Entropy <= 0.8*i.Entropy, false,
+				f.Entropy <= 0.8*i.Entropy, true,
 				fmt.Sprintf("entropy %.3f→%.3f (%.2f×); the teacher's on the student's samples %.3f", i.Entropy, f.Entropy, f.Entropy/i.Entropy, f.TeacherEntropy)})
 		}
 		if c := get("base-rho0", "opsd-rkl", seed); c != nil {
@@ -80,7 +78,7 @@ func Claims(s *Suite) []Claim {
 		}
 		if fkl := get("base-rho50", "opsd-fkl", seed); fkl != nil && rkl != nil {
 			out = append(out, Claim{"opsd-fkl loses less length than opsd-rkl", seed,
-				fkl.Final.LengthBenign > rkl.Final.LengthBenign, false,
+				fkl.Final.LengthBenign > rkl.Final.LengthBenign, true,
 				fmt.Sprintf("final length fkl %.1f, rkl %.1f (initial %.1f); final entropy fkl %.3f, rkl %.3f",
 					fkl.Final.LengthBenign, rkl.Final.LengthBenign, fkl.Initial.LengthBenign, fkl.Final.Entropy, rkl.Final.Entropy)})
 		}

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -70,6 +71,7 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.Y.Label.Text = y
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
+	p.Legend.Padding = vg.Points(2)
 	return p
 }
 
@@ -102,8 +104,15 @@ func (s *Suite) dynamics(name, ylabel string, get func(diag.Metrics) float64, fi
 				return err
 			}
 		}
+		legendRoom(p, 4)
 		return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, file))
 	}
+}
+
+// legendRoom raises the top of p's y axis so the legend, drawn in the top
+// right corner, sits above the curves rather than on them.
+func legendRoom(p *plot.Plot, rows int) {
+	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.09 * float64(rows)
 }
 
 func (s *Suite) control(dir string) error {
@@ -121,6 +130,7 @@ func (s *Suite) control(dir string) error {
 			return err
 		}
 	}
+	legendRoom(p, 2)
 	return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, "control.svg"))
 }
 
@@ -160,13 +170,27 @@ func (s *Suite) pareto(dir string) error {
 		labels.XYs = append(labels.XYs, plotter.XY{X: q.x, Y: q.y})
 		labels.Labels = append(labels.Labels, fmt.Sprintf("%s (%.2f)", q.label, q.d))
 	}
-	// Name each bubble beside it; labels of bubbles at the same spot stack.
-	for i := range labels.XYs {
-		for j := 0; j < i; j++ {
-			if math.Abs(labels.XYs[i].X-labels.XYs[j].X) < 0.06 && math.Abs(labels.XYs[i].Y-labels.XYs[j].Y) < 0.04 {
-				labels.XYs[i].Y -= 0.045
+	// Name each bubble to its left. Labels are placed from the top down; one
+	// that would overlap a label already placed (they are about 0.3 wide in
+	// safety units) moves below it, so labels of nearby bubbles stack.
+	order := make([]int, len(labels.XYs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return labels.XYs[order[a]].Y > labels.XYs[order[b]].Y })
+	var placed []plotter.XY
+	for _, i := range order {
+		q := labels.XYs[i]
+		for moved := true; moved; {
+			moved = false
+			for _, o := range placed {
+				if math.Abs(q.X-o.X) < 0.3 && math.Abs(q.Y-o.Y) < 0.04 {
+					q.Y, moved = o.Y-0.045, true
+				}
 			}
 		}
+		labels.XYs[i] = q
+		placed = append(placed, q)
 	}
 	lb, err := plotter.NewLabels(labels)
 	if err != nil {
@@ -213,6 +237,6 @@ func (s *Suite) teacherStudent(dir string) error {
 	p.Legend.Add("teacher", bt)
 	p.Legend.Add("student", bs)
 	p.NominalX(names...)
-	p.Y.Min, p.Y.Max = 0, 1.1
+	p.Y.Min, p.Y.Max = 0, 1.25
 	return p.Save(8*vg.Inch, 4*vg.Inch, filepath.Join(dir, "teacher-student.svg"))
 }

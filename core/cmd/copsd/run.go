@@ -32,6 +32,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	leak := fs.Bool("leakage", true, "measure the constitution's leakage on the teacher")
 	teacher := fs.String("teacher", "", "teacher: frozen, ema or live (default: the recipe's)")
 	temp := fs.Float64("temp", 0, "student sampling temperature (default: the recipe's)")
+	kl := fs.Float64("kl", -1, "k3 KL penalty to the initial student (default: the recipe's; 0 turns it off)")
+	evalSamples := fs.Int("eval-samples", 0, "samples per held-out prompt at each evaluation (default: the recipe's, 2)")
 	quiet := fs.Bool("q", false, "no progress output")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -41,8 +43,17 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Seed = *seed
-	if *steps < 0 || *lr < 0 || *evalEvery < 0 {
-		return errors.New("-steps, -lr and -eval-every must be positive")
+	if *steps < 0 || *lr < 0 || *evalEvery < 0 || *evalSamples < 0 {
+		return errors.New("-steps, -lr, -eval-every and -eval-samples must be positive")
+	}
+	if *kl < 0 && *kl != -1 {
+		return fmt.Errorf("-kl = %v: want 0 (off) or more", *kl)
+	}
+	if *kl >= 0 {
+		cfg.KLCoef = *kl
+	}
+	if *evalSamples > 0 {
+		cfg.EvalSamples = *evalSamples
 	}
 	if *steps > 0 {
 		cfg.Steps = *steps
