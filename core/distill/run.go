@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/copsdlab/copsd/core/diag"
+	"github.com/copsdlab/copsd/core/eval"
 	"github.com/copsdlab/copsd/core/model"
 	"github.com/copsdlab/copsd/core/num"
 	"github.com/copsdlab/copsd/core/pretrain"
@@ -349,6 +350,21 @@ func (r *Run) EvaluateWith(samples int) (diag.Metrics, error) {
 		World: r.World, Student: r.Student, Teacher: r.Teacher, Initial: r.Initial,
 		TeacherPrefix: r.teacherPrefixFor,
 	}, diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
+}
+
+// EvaluateTeacher measures the teacher on its own answers with the
+// constitution in context, with FinalEvalSamples answers per held-out prompt
+// (at least two) and its own sampling stream.
+func (r *Run) EvaluateTeacher() (eval.Metrics, error) {
+	m, _, err := eval.Evaluate(r.Teacher, r.World, r.cons, eval.Options{Samples: max(r.Cfg.FinalEvalSamples, 2),
+		Seed: r.Cfg.Seed ^ 0x74656163, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
+	return m, err
+}
+
+// MeasureLeakage measures the constitution's leakage on the teacher.
+func (r *Run) MeasureLeakage() (diag.Leakage, error) {
+	return diag.MeasureLeakage(r.World, r.Teacher, r.cons,
+		diag.Options{Samples: r.Cfg.EvalSamples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
 }
 
 // teacherPrefixFor is the teacher's privileged context for prompt p.

@@ -56,16 +56,15 @@ func NewSession(base *pretrain.Base, modelName string, cfg Config, opt SessionOp
 	}
 	s.Report.Initial, s.Report.Final = init, init
 	s.Report.Steps = []diag.Metrics{init}
-	dopt := diag.Options{Samples: run.Cfg.EvalSamples, Seed: run.Cfg.Seed, Temperature: run.Cfg.Temperature, TopK: run.Cfg.TopK}
 	if opt.TeacherEval && run.Cfg.Privileged == WithConstitution {
-		m, _, err := eval.Evaluate(run.Teacher, run.World, run.cons, eval.Options{Samples: max(run.Cfg.FinalEvalSamples, 2), Seed: run.Cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
+		m, err := run.EvaluateTeacher()
 		if err != nil {
 			return nil, err
 		}
 		s.Report.Teacher = &m
 	}
 	if opt.Leakage && run.Cfg.Privileged == WithConstitution {
-		l, err := diag.MeasureLeakage(run.World, run.Teacher, run.cons, dopt)
+		l, err := run.MeasureLeakage()
 		if err != nil {
 			return nil, err
 		}

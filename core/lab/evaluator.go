@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
-	"github.com/copsdlab/copsd/core/eval"
 )
 
 // evalCache is an evaluator's run skeleton for the run it last served: a
@@ -77,18 +75,15 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 			return Response{}, fmt.Errorf("evaluate: teacher: %w", err)
 		}
 		// As distill.NewSession measures the teacher (TeacherEval, Leakage).
-		cfg := r.Cfg
-		dopt := diag.Options{Samples: cfg.EvalSamples, Seed: cfg.Seed, Temperature: cfg.Temperature, TopK: cfg.TopK}
 		if j.Kind == JobTeacher {
-			m, _, err := eval.Evaluate(r.Teacher, r.World, r.Constitution(), eval.Options{Samples: max(cfg.FinalEvalSamples, 2),
-				Seed: cfg.Seed ^ 0x74656163, Temperature: dopt.Temperature, TopK: dopt.TopK})
+			m, err := r.EvaluateTeacher()
 			if err != nil {
 				return Response{}, err
 			}
 			out.Teacher = &m
 			break
 		}
-		l, err := diag.MeasureLeakage(r.World, r.Teacher, r.Constitution(), dopt)
+		l, err := r.MeasureLeakage()
 		if err != nil {
 			return Response{}, err
 		}

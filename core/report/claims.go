@@ -81,15 +81,13 @@ func Claims(s *Suite) []Claim {
 				fkl.Final.LengthBenign > rkl.Final.LengthBenign, true,
 				fmt.Sprintf("final length fkl %.1f, rkl %.1f (initial %.1f); final entropy fkl %.3f, rkl %.3f",
 					fkl.Final.LengthBenign, rkl.Final.LengthBenign, fkl.Initial.LengthBenign, fkl.Final.Entropy, rkl.Final.Entropy)})
-		}
-		if fkl := get("base-rho50", "opsd-fkl", seed); fkl != nil && rkl != nil && len(fkl.Steps) > 1 && len(rkl.Steps) > 1 {
-			f1, r1 := fkl.Steps[1], rkl.Steps[1]
-			out = append(out, Claim{"opsd-fkl takes up the teacher's cautious answers sooner than opsd-rkl", seed,
-				f1.LengthBenign < r1.LengthBenign, false,
-				fmt.Sprintf("at step %d: length fkl %.1f, rkl %.1f; over-refusal fkl %.2f, rkl %.2f",
-					f1.Step, f1.LengthBenign, r1.LengthBenign, f1.OverRefusal, r1.OverRefusal)})
-		}
-		if fkl := get("base-rho50", "opsd-fkl", seed); fkl != nil && rkl != nil {
+			if len(fkl.Steps) > 1 && len(rkl.Steps) > 1 {
+				f1, r1 := fkl.Steps[1], rkl.Steps[1]
+				out = append(out, Claim{"opsd-fkl takes up the teacher's cautious answers sooner than opsd-rkl", seed,
+					f1.LengthBenign < r1.LengthBenign, false,
+					fmt.Sprintf("at step %d: length fkl %.1f, rkl %.1f; over-refusal fkl %.2f, rkl %.2f",
+						f1.Step, f1.LengthBenign, r1.LengthBenign, f1.OverRefusal, r1.OverRefusal)})
+			}
 			out = append(out, Claim{"opsd-rkl ends with lower entropy than opsd-fkl", seed,
 				rkl.Final.Entropy < fkl.Final.Entropy, false,
 				fmt.Sprintf("final entropy rkl %.3f, fkl %.3f (initial %.3f)", rkl.Final.Entropy, fkl.Final.Entropy, rkl.Initial.Entropy)})

@@ -95,6 +95,7 @@ func addLine(p *plot.Plot, label string, xy plotter.XYs, c color.RGBA, dashed bo
 func (s *Suite) dynamics(name, ylabel string, get func(diag.Metrics) float64, file string) func(string) error {
 	return func(dir string) error {
 		p := newPlot("Training dynamics on rho 0.5: "+name, "step", ylabel)
+		lines := 0
 		for i, recipe := range []string{"opsd-rkl", "opsd-fkl", "copsd", "grpo"} {
 			runs := s.selectRuns("base-rho50", recipe)
 			if len(runs) == 0 {
@@ -103,20 +104,22 @@ func (s *Suite) dynamics(name, ylabel string, get func(diag.Metrics) float64, fi
 			if err := addLine(p, recipe, meanCurve(runs, get), palette[i], false); err != nil {
 				return err
 			}
+			lines++
 		}
-		legendRoom(p, 4)
+		legendRoom(p, lines)
 		return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, file))
 	}
 }
 
-// legendRoom raises the top of p's y axis so the legend, drawn in the top
-// right corner, sits above the curves rather than on them.
+// legendRoom raises the top of p's y axis so the legend (rows entries, drawn
+// in the top right corner) sits above the curves rather than on them.
 func legendRoom(p *plot.Plot, rows int) {
 	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.09 * float64(rows)
 }
 
 func (s *Suite) control(dir string) error {
 	p := newPlot("The control: opsd-rkl under the safety constitution", "step", "benign length / initial")
+	lines := 0
 	for i, model := range []string{"base-rho0", "base-rho50"} {
 		runs := s.selectRuns(model, "opsd-rkl")
 		if len(runs) == 0 {
@@ -129,8 +132,9 @@ func (s *Suite) control(dir string) error {
 		if err := addLine(p, fmt.Sprintf("%s (rho %g)", model, runs[0].Rho), xy, palette[i], i == 0); err != nil {
 			return err
 		}
+		lines++
 	}
-	legendRoom(p, 2)
+	legendRoom(p, lines)
 	return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, "control.svg"))
 }
 
