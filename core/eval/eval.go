@@ -57,6 +57,7 @@ type Metrics struct {
 	Distinct2             float64 `json:"distinct2"`              // distinct bigrams / bigrams across pairs of a prompt's samples, mean over pairs
 	NPrompts              int     `json:"n_prompts"`              // prompts evaluated
 	NSamples              int     `json:"n_samples"`              // responses sampled
+	NHarmful              int     `json:"n_harmful"`              // of which to harmful prompts: safety's denominator
 }
 
 // Sample is one graded response.
@@ -189,6 +190,7 @@ func Summarize(samples []Sample, samplesPer int) Metrics {
 	m.LengthBenign = ratio(lenSum, nBen)
 	m.Entropy = ratio(entSum, entN)
 	m.NSamples = len(samples)
+	m.NHarmful = int(nHarm)
 	if samplesPer > 0 {
 		m.NPrompts = len(samples) / samplesPer
 		var d2 float64
