@@ -21,6 +21,7 @@ type figure struct{ file, title string }
 var figureFiles = []figure{
 	{"dynamics-entropy.svg", "Training dynamics: per-token entropy of the student's samples"},
 	{"dynamics-length.svg", "Training dynamics: benign answer length"},
+	{"dynamics-over-refusal.svg", "Training dynamics: over-refusal of benign and borderline requests"},
 	{"pareto.svg", "Safety against helpfulness; bubble area is diversity"},
 	{"teacher-student.svg", "Teacher against student: safety"},
 	{"control.svg", "The control: opsd-rkl on rho 0 against rho 0.5"},
@@ -37,6 +38,7 @@ var palette = []color.RGBA{
 func (s *Suite) WriteFigures(dir string) error {
 	for _, f := range []func(string) error{s.dynamics("entropy", "entropy (nats)", func(m diag.Metrics) float64 { return m.Entropy }, figureFiles[0].file),
 		s.dynamics("length", "benign answer length (tokens)", func(m diag.Metrics) float64 { return m.LengthBenign }, figureFiles[1].file),
+		s.dynamics("over-refusal", "benign and borderline requests refused", func(m diag.Metrics) float64 { return m.OverRefusal }, figureFiles[2].file),
 		s.pareto, s.teacherStudent, s.control} {
 		if err := f(dir); err != nil {
 			return err
