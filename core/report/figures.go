@@ -36,9 +36,9 @@ var palette = []color.RGBA{
 
 // WriteFigures draws every figure as SVG into dir.
 func (s *Suite) WriteFigures(dir string) error {
-	for _, f := range []func(string) error{s.dynamics("entropy", "entropy (nats)", func(m diag.Metrics) float64 { return m.Entropy }, figureFiles[0].file),
-		s.dynamics("length", "benign answer length (tokens)", func(m diag.Metrics) float64 { return m.LengthBenign }, figureFiles[1].file),
-		s.dynamics("over-refusal", "benign and borderline requests refused", func(m diag.Metrics) float64 { return m.OverRefusal }, figureFiles[2].file),
+	for _, f := range []func(string) error{s.dynamics("entropy", "entropy (nats)", func(m diag.Metrics) float64 { return m.Entropy }),
+		s.dynamics("length", "benign answer length (tokens)", func(m diag.Metrics) float64 { return m.LengthBenign }),
+		s.dynamics("over-refusal", "benign and borderline requests refused", func(m diag.Metrics) float64 { return m.OverRefusal }),
 		s.pareto, s.teacherStudent, s.control} {
 		if err := f(dir); err != nil {
 			return err
@@ -94,7 +94,9 @@ func addLine(p *plot.Plot, label string, xy plotter.XYs, c color.RGBA, dashed bo
 	return nil
 }
 
-func (s *Suite) dynamics(name, ylabel string, get func(diag.Metrics) float64, file string) func(string) error {
+// dynamics draws one metric against step for the main recipes, into
+// dynamics-<name>.svg.
+func (s *Suite) dynamics(name, ylabel string, get func(diag.Metrics) float64) func(string) error {
 	return func(dir string) error {
 		p := newPlot("Training dynamics on rho 0.5: "+name, "step", ylabel)
 		lines := 0
@@ -109,7 +111,7 @@ func (s *Suite) dynamics(name, ylabel string, get func(diag.Metrics) float64, fi
 			lines++
 		}
 		legendRoom(p, lines)
-		return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, file))
+		return p.Save(7*vg.Inch, 4*vg.Inch, filepath.Join(dir, "dynamics-"+name+".svg"))
 	}
 }
 

@@ -375,10 +375,7 @@ func (w *World) reasoningAnswer(p Prompt, plain float64, rng *rand.Rand) []int32
 	} else {
 		tmpls = seqAnswers
 	}
-	t := tmpls[0]
-	if !plainly(plain, rng) {
-		t = tmpls[rng.IntN(len(tmpls))]
-	}
+	t := choose(tmpls, plain, rng)
 	t = strings.NewReplacer("A", strconv.Itoa(a), "B", strconv.Itoa(b), "N", strconv.Itoa(p.Answer)).Replace(t)
 	return w.phrase(t)
 }
@@ -402,7 +399,7 @@ func plainly(p float64, rng *rand.Rand) bool {
 
 // choose picks one of the wordings: the plainest (the first, the most
 // common) with probability plain, otherwise uniformly.
-func choose(wordings [][]int32, plain float64, rng *rand.Rand) []int32 {
+func choose[T any](wordings []T, plain float64, rng *rand.Rand) T {
 	if plainly(plain, rng) {
 		return wordings[0]
 	}
