@@ -1,6 +1,10 @@
 package distill
 
-import "github.com/copsdlab/copsd/core/num"
+import (
+	"slices"
+
+	"github.com/copsdlab/copsd/core/num"
+)
 
 // Candidate is one of the top next-token candidates at a position.
 type Candidate struct {
@@ -21,6 +25,18 @@ type TokenRecord struct {
 	TeacherEntropy float64     `json:"teacher_entropy"`
 	TopStudent     []Candidate `json:"top_student"`
 	TopTeacher     []Candidate `json:"top_teacher"`
+	// Full is the whole next-token distribution of both models at this
+	// position, so that a reader can recompute every number above; it is
+	// recorded only when the run's FullTrace is set.
+	Full *FullDistribution `json:"full,omitempty"`
+}
+
+// FullDistribution is the full-vocabulary supervision of one position:
+// log-probabilities indexed by token id (the world's vocabulary order).
+type FullDistribution struct {
+	TokenID     int32     `json:"token_id"`     // the generated token's id
+	LogPStudent []float64 `json:"logp_student"` // log p_S(v | x, y<n) for every v
+	LogPTeacher []float64 `json:"logp_teacher"` // log p_T(v | C, x, y<n) for every v
 }
 
 // ProbeTrace is one probe rollout, token by token. Divergence is the run's
@@ -75,12 +91,16 @@ func (r *Run) traceProbes(n, step int, cfg Config) ([]ProbeTrace, error) {
 			if err != nil {
 				return nil, err
 			}
-			tr.Tokens = append(tr.Tokens, TokenRecord{
+			rec := TokenRecord{
 				Token: vocab.Word(y), PStudent: ps[y], PTeacher: pt[y], Divergence: d,
 				Advantage:      clamp(lt[y]-ls[y], r.Cfg.RewardClipLo, r.Cfg.RewardClipHi),
 				StudentEntropy: num.Entropy64(ps, ls), TeacherEntropy: num.Entropy64(pt, lt),
 				TopStudent: top(ps, 5, vocab.Word), TopTeacher: top(pt, 5, vocab.Word),
-			})
+			}
+			if r.FullTrace {
+				rec.Full = &FullDistribution{TokenID: y, LogPStudent: slices.Clone(ls), LogPTeacher: slices.Clone(lt)}
+			}
+			tr.Tokens = append(tr.Tokens, rec)
 		}
 		out[i] = tr
 	}

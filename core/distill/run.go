@@ -38,6 +38,11 @@ type Run struct {
 	prefix              *model.KVCache // the teacher's constitution prefix, once per step
 
 	CrossSFT *CrossSFTReport // what the Cross-SFT cold start did, when configured
+
+	// FullTrace makes each probe token record carry both models' whole
+	// next-token log-probabilities (TokenRecord.Full). It changes only what
+	// is recorded, never the training, so it is not part of the Config.
+	FullTrace bool
 }
 
 // Family mix of the prompts each step draws: the safety-relevant families,

@@ -103,7 +103,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 					cfg.Steps = *steps
 				}
 				rep, err := loadOrRun(j.path, *force, cfg, func() (*distill.Report, error) {
-					return execute(j.base, j.model, cfg, true, false, io.Discard, nil)
+					return execute(j.base, j.model, cfg, true, false, io.Discard, traceOptions{})
 				})
 				mu.Lock()
 				done++

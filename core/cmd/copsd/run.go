@@ -29,6 +29,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	evalEvery := fs.Int("eval-every", 0, "evaluate every N steps (default: the recipe's)")
 	jsonOut := fs.String("json", "", "write the run report (JSON) to this file")
 	trace := fs.String("trace", "", "write the token-level probe records (JSON lines) to this file")
+	traceFull := fs.Bool("trace-full", false, "with -trace: add both models' full next-token log-probabilities to every probe token")
 	leak := fs.Bool("leakage", true, "measure the constitution's leakage on the teacher")
 	teacher := fs.String("teacher", "", "teacher: frozen, ema or live (default: the recipe's)")
 	temp := fs.Float64("temp", 0, "student sampling temperature (default: the recipe's)")
@@ -81,6 +82,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.Constitution = text
 	}
+	if *traceFull && *trace == "" {
+		return errors.New("-trace-full needs -trace FILE: it adds to the trace's records")
+	}
 	var traceW io.Writer // nil unless -trace: never a nil *os.File in an interface
 	if *trace != "" {
 		f, err := os.Create(*trace)
@@ -91,7 +95,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		traceW = f
 	}
 	start := time.Now()
-	rep, err := execute(base, filepath.Base(*ckpt), cfg, *leak, !*quiet, stderr, traceW)
+	rep, err := execute(base, filepath.Base(*ckpt), cfg, *leak, !*quiet, stderr, traceOptions{w: traceW, full: *traceFull})
 	if err != nil {
 		return err
 	}
@@ -131,13 +135,21 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// traceOptions say where a run's probe records go (w nil: nowhere) and
+// whether they carry the full distributions.
+type traceOptions struct {
+	w    io.Writer
+	full bool
+}
+
 // execute runs a whole session, with a progress bar on a terminal and probe
 // records to trace.
-func execute(base *pretrain.Base, modelName string, cfg distill.Config, leakage, progress bool, stderr io.Writer, trace io.Writer) (*distill.Report, error) {
+func execute(base *pretrain.Base, modelName string, cfg distill.Config, leakage, progress bool, stderr io.Writer, trace traceOptions) (*distill.Report, error) {
 	s, err := distill.NewSession(base, modelName, cfg, distill.SessionOptions{TeacherEval: true, Leakage: leakage})
 	if err != nil {
 		return nil, err
 	}
+	s.Run.FullTrace = trace.full
 	var bar *progressbar.ProgressBar
 	if f, ok := stderr.(*os.File); ok && progress && term.IsTerminal(int(f.Fd())) {
 		bar = progressbar.NewOptions(s.Run.Cfg.Steps, progressbar.OptionSetWriter(stderr),
@@ -145,8 +157,8 @@ func execute(base *pretrain.Base, modelName string, cfg distill.Config, leakage,
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
 	}
 	var enc *json.Encoder
-	if trace != nil {
-		enc = json.NewEncoder(trace)
+	if trace.w != nil {
+		enc = json.NewEncoder(trace.w)
 	}
 	for !s.Run.Done() {
 		res, m, err := s.Step()
