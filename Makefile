@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce checkpoints clean
+.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce checkpoints clean
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -50,7 +50,11 @@ chromium:
 browsertest: web chromium
 	COPSD_BROWSER=1 $(GO) test -count=1 -timeout 30m ./wasm/browsertest/ ./wasm/bench/benchbrowser/
 
-check: fmt vet
+check: fmt vet tidy
+
+## tidy: go.mod lists every direct dependency as direct and nothing unused
+tidy:
+	@out=$$($(GO) mod tidy -diff 2>&1) || { echo "go.mod is not tidy (run go mod tidy):"; echo "$$out"; exit 1; }
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_gen\.go$$')); \
