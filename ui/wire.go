@@ -5,7 +5,10 @@
 // Each .vugu file is generated into its _gen.go twin (go generate, see
 // generate.go); the Go half beside it holds the component's struct and
 // logic. Components read the lab's state, a *state.Lab injected by Wire,
-// and call its methods from event handlers; nothing here is global.
+// and call its methods from event handlers. The only mutable package state
+// is the queue of islands waiting for the next animation frame (island.go),
+// which belongs to the one page; the other package variables are read-only
+// tables.
 package ui
 
 import (

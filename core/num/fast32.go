@@ -120,9 +120,3 @@ func Tanh32(x float32) float32 {
 		return float32(xd + float64(float64(xd*s)*p)/q)
 	}
 }
-
-// Log32 returns the natural logarithm of x in float32, with the special
-// cases of Log. It is Log evaluated in float64 and rounded once.
-func Log32(x float32) float32 {
-	return float32(Log(float64(x)))
-}

@@ -17,10 +17,7 @@ const (
 	// Exp(-689.30) is 2 ulp away).
 	ulpTolPortWasm = 0
 	ulpTolPortAsm  = 2
-	// Tanh against math.Tanh: 1 - 2/(s+1) turns a 1-ulp difference in
-	// the exp inside math.Tanh (assembly on amd64) into up to 2 ulp.
-	ulpTolTanhAsm = 2
-	// Exp32, Tanh32, Log32 against package math rounded to float32.
+	// Exp32, Tanh32 against package math rounded to float32.
 	ulpTol32 = 1
 )
 
@@ -74,9 +71,9 @@ func TestFloat64AgainstMath(t *testing.T) {
 	if testing.Short() {
 		n = 20000
 	}
-	portTol, tanhTol := uint64(ulpTolPortAsm), uint64(ulpTolTanhAsm)
+	portTol := uint64(ulpTolPortAsm)
 	if mathIsPortable {
-		portTol, tanhTol = ulpTolPortWasm, ulpTolPortWasm
+		portTol = ulpTolPortWasm
 	}
 	cases := []struct {
 		name   string
@@ -94,8 +91,6 @@ func TestFloat64AgainstMath(t *testing.T) {
 		{"Log", Log, math.Log, 1e-300, 1e300, portTol, false},
 		{"Log/near1", Log, math.Log, 0.5, 2, portTol, false},
 		{"Log/subnormal", Log, math.Log, 4.9e-324, 2.2e-308, portTol, true},
-		{"Tanh", Tanh, math.Tanh, -25, 25, tanhTol, false},
-		{"Tanh/small", Tanh, math.Tanh, -0.7, 0.7, tanhTol, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -141,16 +136,11 @@ func TestFloat64SpecialCases(t *testing.T) {
 		{"Exp", Exp, -746, 0},   // underflow
 		{"Exp", Exp, 1e-300, 1}, // near zero
 		{"Log", Log, inf, inf},
-		{"Log", Log, 0, -inf},    //
-		{"Log", Log, -1, nan},    //
-		{"Log", Log, -inf, nan},  //
-		{"Log", Log, nan, nan},   //
-		{"Log", Log, 1, 0},       //
-		{"Tanh", Tanh, inf, 1},   //
-		{"Tanh", Tanh, -inf, -1}, //
-		{"Tanh", Tanh, nan, nan}, //
-		{"Tanh", Tanh, 0, 0},     //
-		{"Tanh", Tanh, 50, 1},    //
+		{"Log", Log, 0, -inf},   //
+		{"Log", Log, -1, nan},   //
+		{"Log", Log, -inf, nan}, //
+		{"Log", Log, nan, nan},  //
+		{"Log", Log, 1, 0},      //
 	}
 	for _, c := range cases {
 		if got := c.f(c.x); ulps64(got, c.want) != 0 {
@@ -162,9 +152,6 @@ func TestFloat64SpecialCases(t *testing.T) {
 		if got, want := Exp(x), math.Exp(x); ulps64(got, want) > ulpTolPortAsm {
 			t.Errorf("Exp(%g) = %g, want %g", x, got, want)
 		}
-	}
-	if got := Tanh(math.Copysign(0, -1)); !math.Signbit(got) || got != 0 {
-		t.Errorf("Tanh(-0) = %g, want -0", got)
 	}
 }
 
@@ -181,7 +168,6 @@ func TestFloat32AgainstMath(t *testing.T) {
 	}{
 		{"Exp32", Exp32, math.Exp, -104, 89},
 		{"Tanh32", Tanh32, math.Tanh, -10, 10},
-		{"Log32", Log32, math.Log, 1e-38, 3e38},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -236,10 +222,6 @@ func TestFloat32SpecialCases(t *testing.T) {
 		{"Tanh32", Tanh32, 0, 0},
 		{"Tanh32", Tanh32, 1e-30, 1e-30},
 		{"Tanh32", Tanh32, 20, 1},
-		{"Log32", Log32, 0, -inf},
-		{"Log32", Log32, -1, nan},
-		{"Log32", Log32, inf, inf},
-		{"Log32", Log32, 1, 0},
 	}
 	for _, c := range cases {
 		if got := c.f(c.x); ulps32(got, c.want) != 0 {
@@ -256,7 +238,7 @@ func TestFloat32SpecialCases(t *testing.T) {
 // under GOOS=js GOARCH=wasm: that is the cross-platform guarantee. If a
 // deliberate algorithm change alters it, update it on one platform and
 // check that the other agrees.
-const goldenBits uint64 = 0xccf2dde0396540f9
+const goldenBits uint64 = 0xcc9e051d55ecc491
 
 func TestGoldenBits(t *testing.T) {
 	h := fnv.New64a()
@@ -274,10 +256,8 @@ func TestGoldenBits(t *testing.T) {
 		x := (r.Float64()*2 - 1) * 100
 		put64(Exp(x * 7))
 		put64(Log(math.Abs(x) * 1e3))
-		put64(Tanh(x / 10))
 		put32(Exp32(float32(x)))
 		put32(Tanh32(float32(x / 20)))
-		put32(Log32(float32(math.Abs(x))))
 	}
 	logits := make([]float32, 64)
 	probs := make([]float32, 64)
@@ -285,10 +265,6 @@ func TestGoldenBits(t *testing.T) {
 		logits[i] = float32(r.NormFloat64() * 3)
 	}
 	Softmax(probs, logits, 0.7)
-	for _, p := range probs {
-		put32(p)
-	}
-	LogSoftmax(probs, logits, 1.3)
 	for _, p := range probs {
 		put32(p)
 	}
@@ -362,14 +338,6 @@ func TestSoftmax(t *testing.T) {
 		if maxDiff > tol || math.Abs(total-1) > tol {
 			t.Errorf("%s: Softmax = %v, max diff %g, sum %g", c.name, got, maxDiff, total)
 		}
-		// log-probabilities agree with the probabilities
-		lp := make([]float32, len(c.logits))
-		LogSoftmax(lp, c.logits, c.temp)
-		for i := range lp {
-			if d := math.Abs(math.Exp(float64(lp[i])) - float64(got[i])); d > tol {
-				t.Errorf("%s: exp(LogSoftmax[%d]) = %g, Softmax = %g", c.name, i, math.Exp(float64(lp[i])), got[i])
-			}
-		}
 	}
 }
 
@@ -419,8 +387,8 @@ func TestMax(t *testing.T) {
 		{[]float32{-3}, 0},
 	}
 	for _, c := range cases {
-		if got := ArgMax(c.x); got != c.want {
-			t.Errorf("ArgMax(%v) = %d, want %d", c.x, got, c.want)
+		if _, got := Max(c.x); got != c.want {
+			t.Errorf("Max(%v) at %d, want %d", c.x, got, c.want)
 		}
 	}
 }

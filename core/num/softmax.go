@@ -17,13 +17,6 @@ func Max(x []float32) (float32, int) {
 	return best, at
 }
 
-// ArgMax returns the index of the first largest element of x. It panics if
-// x is empty.
-func ArgMax(x []float32) int {
-	_, i := Max(x)
-	return i
-}
-
 // LogSumExp returns log(Σ_i exp(x[i])) computed stably: the maximum is
 // subtracted before exponentiating and the sum accumulates in float64 in
 // index order.
@@ -85,32 +78,6 @@ func Softmax(dst, logits []float32, temp float32) {
 	inv := 1 / sum
 	for i, e := range dst {
 		dst[i] = float32(float64(e) * inv)
-	}
-}
-
-// LogSoftmax writes into dst the log-probabilities of softmax(logits /
-// temp):
-//
-//	dst[i] = (logits[i]-max)/temp - log Σ_j exp((logits[j]-max)/temp)
-//
-// with the same accumulation order as Softmax. dst may alias logits. It
-// panics if temp <= 0, len(dst) != len(logits) or logits is empty.
-func LogSoftmax(dst, logits []float32, temp float32) {
-	if len(dst) != len(logits) {
-		panic("num: LogSoftmax length mismatch")
-	}
-	if !(temp > 0) {
-		panic("num: LogSoftmax needs temp > 0")
-	}
-	mx, _ := Max(logits)
-	invTemp := 1 / temp
-	var sum float64
-	for _, v := range logits {
-		sum += float64(Exp32(float32((v - mx) * invTemp)))
-	}
-	logZ := Log(sum)
-	for i, v := range logits {
-		dst[i] = float32(float64(float32((v-mx)*invTemp)) - logZ)
 	}
 }
 

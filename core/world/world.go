@@ -458,4 +458,3 @@ func (w *World) PromptFromText(text string) (Prompt, error) {
 // IDs of the special markers.
 func (w *World) PadID() int32 { return w.ids.pad }
 func (w *World) EOSID() int32 { return w.ids.eos }
-func (w *World) BotID() int32 { return w.ids.bot }

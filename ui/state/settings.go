@@ -1,7 +1,7 @@
 // Package state is the browser lab's state and its wiring to the engine:
 // the settings (and their URL form), the runs on show, the live run's data
 // as the workers report it, and the commands the page sends. It has no
-// browser dependency: the page's Go main (wasm/ui) implements Port, and the
+// browser dependency: the page's bridge (wasm/page) implements Port, and the
 // tests use a fake one, so every behaviour here is tested natively.
 //
 // The Vugu components (package ui) read a *Lab and call its methods from
