@@ -33,7 +33,7 @@ func (e *Engine) world(model string) (*world.World, error) {
 }
 
 func checkConstitution(w *world.World, text string) *Check {
-	c, err := lookupConstitution(w, text)
+	c, err := w.LookupConstitution(text)
 	if err != nil {
 		ck := &Check{Error: err.Error()}
 		var uw *world.UnknownWordsError

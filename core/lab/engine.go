@@ -175,22 +175,11 @@ func (e *Engine) resolve(req Request) (*pretrain.Base, world.Constitution, error
 	if !ok {
 		return nil, world.Constitution{}, fmt.Errorf("model %q is not loaded", req.Model)
 	}
-	c, err := lookupConstitution(b.World, req.Constitution)
+	c, err := b.World.LookupConstitution(req.Constitution)
 	if err != nil {
 		return nil, world.Constitution{}, fmt.Errorf("constitution: %w", err)
 	}
 	return b, c, nil
-}
-
-// lookupConstitution resolves a preset name or rule text, never a file: the
-// browser has no file system and a request must not probe one.
-func lookupConstitution(w *world.World, spec string) (world.Constitution, error) {
-	for _, p := range world.Presets {
-		if p.Name == spec {
-			return w.ParseConstitution(p.Text)
-		}
-	}
-	return w.ParseConstitution(spec)
 }
 
 func (e *Engine) sample(req Request) (Response, error) {

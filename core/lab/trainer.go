@@ -49,7 +49,7 @@ func (e *Engine) start(req Request) (Response, error) {
 	cfg := spec.Config
 	if cfg.Privileged != distill.WithGold {
 		// A preset's name stands for its text; the report keeps the text.
-		c, err := lookupConstitution(base.World, cfg.Constitution)
+		c, err := base.World.LookupConstitution(cfg.Constitution)
 		if err != nil {
 			return Response{}, fmt.Errorf("constitution: %w", err)
 		}

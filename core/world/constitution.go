@@ -3,7 +3,6 @@ package world
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -194,31 +193,40 @@ func PresetNames() []string {
 	return out
 }
 
-// LookupConstitution resolves a preset name, a path to an existing file
-// holding a constitution, or literal constitution text (anything else with a
-// space or ".").
-func (w *World) LookupConstitution(spec string) (Constitution, error) {
+// PresetNamed returns the preset called name.
+func PresetNamed(name string) (Preset, bool) {
 	for _, p := range Presets {
-		if p.Name == spec {
-			return w.ParseConstitution(p.Text)
+		if p.Name == name {
+			return p, true
 		}
 	}
-	if st, err := os.Stat(spec); err == nil && !st.IsDir() {
-		if st.Size() > MaxConstitutionBytes {
-			return Constitution{}, fmt.Errorf("constitution file %s is %d bytes; a constitution is at most %d", spec, st.Size(), MaxConstitutionBytes)
+	return Preset{}, false
+}
+
+// PresetWithText returns the preset whose rules text spells, up to case and
+// spacing ("" and "none" both spell the empty constitution).
+func PresetWithText(text string) (Preset, bool) {
+	canon := func(s string) string {
+		if w := strings.Join(Split(s), " "); w != "none" {
+			return w
 		}
-		b, err := os.ReadFile(spec)
-		if err != nil {
-			return Constitution{}, err
-		}
-		c, err := w.ParseConstitution(string(b))
-		if err != nil {
-			return Constitution{}, fmt.Errorf("constitution file %s: %w", spec, err)
-		}
-		return c, nil
+		return ""
 	}
-	if strings.ContainsAny(spec, " .") {
-		return w.ParseConstitution(spec)
+	want := canon(text)
+	for _, p := range Presets {
+		if canon(p.Text) == want {
+			return p, true
+		}
 	}
-	return Constitution{}, fmt.Errorf("unknown constitution %q: not a preset (%s) and not a file", spec, strings.Join(PresetNames(), ", "))
+	return Preset{}, false
+}
+
+// LookupConstitution resolves a preset name or constitution text. It never
+// reads a file: the world does no I/O, and a request from the browser must
+// not probe a file system (the CLI resolves paths itself).
+func (w *World) LookupConstitution(spec string) (Constitution, error) {
+	if p, ok := PresetNamed(spec); ok {
+		spec = p.Text
+	}
+	return w.ParseConstitution(spec)
 }

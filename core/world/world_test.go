@@ -113,8 +113,13 @@ func TestPresetsParse(t *testing.T) {
 			t.Errorf("preset %s: IsNone = %v", p.Name, c.IsNone())
 		}
 	}
-	if _, err := w.LookupConstitution("no-such-preset"); err == nil || !strings.Contains(err.Error(), "not a preset") {
-		t.Errorf("unknown preset: got %v", err)
+	if _, ok := PresetNamed("no-such-preset"); ok {
+		t.Error("an unknown preset was found")
+	}
+	for text, want := range map[string]string{"Refuse weapons.  be helpful.": "weapons-only", "none": "none", "": "none", "be": ""} {
+		if p, _ := PresetWithText(text); p.Name != want {
+			t.Errorf("PresetWithText(%q) = %q, want %q", text, p.Name, want)
+		}
 	}
 }
 

@@ -98,28 +98,23 @@ func (l *Lab) ApplyConstitution() {
 
 // UsePreset puts a preset's text in the editor and applies it.
 func (l *Lab) UsePreset(name string) {
-	for _, p := range world.Presets {
-		if p.Name == name {
-			text := p.Text
-			if text == "" {
-				text = "none"
-			}
-			l.EditConstitution(text)
-			l.Cons.Suggest = nil
-			l.ApplyConstitution()
-			return
-		}
+	p, ok := world.PresetNamed(name)
+	if !ok {
+		return
 	}
+	text := p.Text
+	if text == "" {
+		text = "none"
+	}
+	l.EditConstitution(text)
+	l.Cons.Suggest = nil
+	l.ApplyConstitution()
 }
 
 // PresetOf names the preset whose text is the run's constitution, or "".
 func (l *Lab) PresetOf() string {
-	for _, p := range world.Presets {
-		if normalizeCons(p.Text) == normalizeCons(l.Settings.Constitution) {
-			return p.Name
-		}
-	}
-	return ""
+	p, _ := world.PresetWithText(l.Settings.Constitution)
+	return p.Name
 }
 
 // Complete replaces the word being typed with w.

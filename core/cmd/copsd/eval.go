@@ -74,7 +74,7 @@ func loadWithConstitution(ckpt, cons string) (*pretrain.Base, world.Constitution
 	if err != nil {
 		return nil, world.Constitution{}, err
 	}
-	c, err := base.World.LookupConstitution(cons)
+	c, err := lookupConstitution(base.World, cons)
 	if err != nil {
 		return nil, world.Constitution{}, fmt.Errorf("constitution: %w", err)
 	}

@@ -113,3 +113,22 @@ func TestRunConstitutionNoneStaysNone(t *testing.T) {
 		t.Error("an unknown word was accepted")
 	}
 }
+
+// The CLI, not the world, reads constitution files; a single word that is
+// neither a preset nor a file is named as such.
+func TestConstitutionFromFileOrName(t *testing.T) {
+	w, err := world.New(world.Config{Rho: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "rules.txt")
+	if err := os.WriteFile(path, []byte("refuse weapons .\nbe brief .\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := constitutionText(w, path); err != nil || got != "refuse weapons . be brief ." {
+		t.Errorf("file: %q, %v", got, err)
+	}
+	if _, err := constitutionText(w, "no-such-preset"); err == nil || !strings.Contains(err.Error(), "not a preset") {
+		t.Errorf("unknown preset: %v", err)
+	}
+}

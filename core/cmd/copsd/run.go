@@ -15,7 +15,6 @@ import (
 
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/pretrain"
-	"github.com/copsdlab/copsd/core/world"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) error {
@@ -194,14 +193,4 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// constitutionText resolves -constitution (a preset, a file or rule text) to
-// the config's rule text, "none" for the empty constitution (Spec).
-func constitutionText(w *world.World, arg string) (string, error) {
-	c, err := w.LookupConstitution(arg)
-	if err != nil {
-		return "", fmt.Errorf("constitution: %w", err)
-	}
-	return c.Spec(), nil
 }
