@@ -174,8 +174,8 @@ func (c Config) Validate() error {
 	switch {
 	case !c.Divergence.Valid():
 		return fmt.Errorf("divergence %q: want rkl, fkl, jsd, sampled or reward", c.Divergence)
-	case c.Beta < 0 || c.Beta > 1:
-		return fmt.Errorf("beta = %v: want [0, 1]", c.Beta)
+	case !In(BetaRange, c.Beta):
+		return checkIn("beta", BetaRange, c.Beta)
 	case c.TokenClip < 0:
 		return fmt.Errorf("token_clip = %v: want ≥ 0", c.TokenClip)
 	case c.Teacher != Frozen && c.Teacher != EMA && c.Teacher != Live:
@@ -184,18 +184,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("ema_decay = %v: want (0, 1)", c.EMADecay)
 	case c.Privileged != WithConstitution && c.Privileged != WithGold:
 		return fmt.Errorf("privileged %q: want constitution or gold", c.Privileged)
-	case c.CrossSFTEpochs < 0 || c.CrossSFTEpochs > 20:
-		return fmt.Errorf("cross_sft_epochs = %d: want 0 to 20", c.CrossSFTEpochs)
+	case !In(CrossSFTEpochsRange, c.CrossSFTEpochs):
+		return checkIn("cross_sft_epochs", CrossSFTEpochsRange, c.CrossSFTEpochs)
 	case c.Prompts < 1 || c.Prompts > 64:
 		return fmt.Errorf("prompts = %d: want 1 to 64", c.Prompts)
-	case c.G < 1 || c.G > 64:
-		return fmt.Errorf("g = %d: want 1 to 64", c.G)
-	case !(c.Temperature > 0 && c.Temperature <= 5):
-		return fmt.Errorf("temperature = %v: want (0, 5]", c.Temperature)
+	case !In(GRange, c.G):
+		return checkIn("g", GRange, c.G)
+	case !In(TemperatureRange, c.Temperature):
+		return checkIn("temperature", TemperatureRange, c.Temperature)
 	case c.TopK < 0:
 		return fmt.Errorf("top_k = %d: want ≥ 0", c.TopK)
-	case !(c.LR > 0 && c.LR < 1):
-		return fmt.Errorf("lr = %v: want (0, 1)", c.LR)
+	case !In(LRRange, c.LR):
+		return checkIn("lr", LRRange, c.LR)
 	case !(c.AdamBeta2 > 0 && c.AdamBeta2 < 1):
 		return fmt.Errorf("adam_beta2 = %v: want (0, 1)", c.AdamBeta2)
 	case !(c.CrossSFTLR > 0 && c.CrossSFTLR < 1):
@@ -206,8 +206,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("kl_coef = %v: want ≥ 0", c.KLCoef)
 	case c.RewardClipLo >= c.RewardClipHi:
 		return fmt.Errorf("reward clip [%v, %v] is empty", c.RewardClipLo, c.RewardClipHi)
-	case c.Steps < 1 || c.Steps > 100000:
-		return fmt.Errorf("steps = %d: want 1 to 100000", c.Steps)
+	case !In(StepsRange, c.Steps):
+		return checkIn("steps", StepsRange, c.Steps)
 	case c.EvalEvery < 1 || c.EvalSamples < 1 || c.EvalSamples > 16:
 		return fmt.Errorf("eval_every = %d, eval_samples = %d: want ≥ 1 and 1 to 16", c.EvalEvery, c.EvalSamples)
 	case c.FinalEvalSamples < 1 || c.FinalEvalSamples > 16:

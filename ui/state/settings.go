@@ -84,25 +84,32 @@ func (s *Settings) ApplyRecipe(name string) error {
 		return err
 	}
 	s.Recipe = name
-	s.Divergence, s.Beta, s.Temperature, s.G, s.LR = c.Divergence, c.Beta, c.Temperature, c.G, c.LR
-	s.Teacher, s.SFTEpochs, s.SelfData, s.Steps = c.Teacher, c.CrossSFTEpochs, c.CrossSFTSelfData, c.Steps
-	if s.Constitution == "" {
-		s.Constitution = c.Constitution
-	}
+	s.adopt(c)
 	return nil
 }
 
-// Config is the run the settings define.
+// adopt sets the run's knobs from c (the constitution only when empty).
+func (s *Settings) adopt(c distill.Config) {
+	for _, k := range knobs {
+		if k.fromRecipe != nil {
+			k.fromRecipe(s, c)
+		}
+	}
+}
+
+// Config is the run the settings define, with the engine's defaults in
+// force: JSD's beta of 0 is Config's zero value, which the engine runs as its
+// default 0.5, so Config says 0.5 too (and ParseHash and the setters show
+// it).
 func (s Settings) Config() (distill.Config, error) {
 	c, err := distill.Recipe(s.Recipe)
 	if err != nil {
 		return distill.Config{}, err
 	}
-	c.Divergence, c.Beta, c.Temperature, c.G, c.LR = s.Divergence, s.Beta, s.Temperature, s.G, s.LR
-	c.Teacher, c.CrossSFTEpochs, c.CrossSFTSelfData = s.Teacher, s.SFTEpochs, s.SelfData
-	c.Seed, c.Steps = s.Seed, s.Steps
-	if c.Privileged == distill.WithConstitution {
-		c.Constitution = s.Constitution
+	for _, k := range knobs {
+		if k.toConfig != nil {
+			k.toConfig(s, &c)
+		}
 	}
 	if err := c.Validate(); err != nil {
 		return distill.Config{}, err
@@ -110,126 +117,23 @@ func (s Settings) Config() (distill.Config, error) {
 	if c.CrossSFTEpochs > 0 && c.Teacher == distill.Live {
 		return distill.Config{}, fmt.Errorf("a Cross-SFT teacher must be frozen or EMA, not live")
 	}
-	return c, nil
+	return c.Defaults(), nil
 }
 
 // Hidden reports whether a classroom link hides the control.
 func (s Settings) Hidden(control string) bool { return slices.Contains(s.Hide, control) }
-
-// A prop is one URL key: how to write it and how to read it back. Adding a
-// setting to the URL is adding a row.
-type prop struct {
-	key string
-	get func(s *Settings) string
-	set func(s *Settings, v string) error
-}
-
-var props = []prop{
-	{"model", func(s *Settings) string { return s.Model }, func(s *Settings, v string) error {
-		for _, m := range Models {
-			if m.Name == v {
-				s.Model = v
-				return nil
-			}
-		}
-		return fmt.Errorf("unknown model %q", v)
-	}},
-	{"recipe", func(s *Settings) string { return s.Recipe }, func(s *Settings, v string) error {
-		if _, err := distill.Recipe(v); err != nil {
-			return err
-		}
-		s.Recipe = v
-		return nil
-	}},
-	{"seed", func(s *Settings) string { return strconv.FormatUint(s.Seed, 10) }, func(s *Settings, v string) (err error) {
-		s.Seed, err = strconv.ParseUint(v, 10, 64)
-		return err
-	}},
-	{"steps", func(s *Settings) string { return strconv.Itoa(s.Steps) }, intProp(func(s *Settings) *int { return &s.Steps }, 1, MaxSteps)},
-	{"div", func(s *Settings) string { return string(s.Divergence) }, func(s *Settings, v string) error {
-		if d := distill.Divergence(v); d.Valid() {
-			s.Divergence = d
-			return nil
-		}
-		return fmt.Errorf("unknown divergence %q", v)
-	}},
-	{"beta", func(s *Settings) string { return strconv.FormatFloat(s.Beta, 'g', -1, 64) }, func(s *Settings, v string) (err error) {
-		s.Beta, err = parseFloat(v, 0, 1)
-		return err
-	}},
-	{"temp", func(s *Settings) string { return fmtFloat(float64(s.Temperature)) }, func(s *Settings, v string) error {
-		f, err := parseFloat(v, 0.05, 5)
-		s.Temperature = float32(f)
-		return err
-	}},
-	{"g", func(s *Settings) string { return strconv.Itoa(s.G) }, intProp(func(s *Settings) *int { return &s.G }, 1, 64)},
-	{"lr", func(s *Settings) string { return fmtFloat(float64(s.LR)) }, func(s *Settings, v string) error {
-		f, err := parseFloat(v, 1e-6, 0.1)
-		s.LR = float32(f)
-		return err
-	}},
-	{"teacher", func(s *Settings) string { return string(s.Teacher) }, func(s *Settings, v string) error {
-		switch t := distill.TeacherMode(v); t {
-		case distill.Frozen, distill.EMA, distill.Live:
-			s.Teacher = t
-			return nil
-		}
-		return fmt.Errorf("unknown teacher %q (want frozen, ema or live)", v)
-	}},
-	{"sft", func(s *Settings) string { return strconv.Itoa(s.SFTEpochs) }, intProp(func(s *Settings) *int { return &s.SFTEpochs }, 0, 20)},
-	{"self", func(s *Settings) string { return fmtBool(s.SelfData) }, boolProp(func(s *Settings) *bool { return &s.SelfData })},
-	{"c", func(s *Settings) string { return s.Constitution }, func(s *Settings, v string) error {
-		if len(v) > 600 {
-			return fmt.Errorf("constitution of %d characters; at most 600", len(v))
-		}
-		s.Constitution = v
-		return nil
-	}},
-	{"speed", func(s *Settings) string { return strconv.FormatFloat(s.Speed, 'g', -1, 64) }, func(s *Settings, v string) (err error) {
-		s.Speed, err = parseFloat(v, 0, 1000)
-		return err
-	}},
-	{"stop", func(s *Settings) string { return strconv.Itoa(s.StopAt) }, intProp(func(s *Settings) *int { return &s.StopAt }, 0, MaxSteps)},
-	{"hide", func(s *Settings) string { return strings.Join(s.Hide, ",") }, func(s *Settings, v string) error {
-		s.Hide = nil
-		for _, h := range strings.Split(v, ",") {
-			if h == "" {
-				continue
-			}
-			if !slices.Contains(Hideable, h) {
-				return fmt.Errorf("cannot hide %q (hideable: %s)", h, strings.Join(Hideable, ", "))
-			}
-			if !slices.Contains(s.Hide, h) {
-				s.Hide = append(s.Hide, h)
-			}
-		}
-		return nil
-	}},
-	{"guide", func(s *Settings) string { return fmtBool(s.Guide) }, boolProp(func(s *Settings) *bool { return &s.Guide })},
-	{"class", func(s *Settings) string { return s.Class }, func(s *Settings, v string) error {
-		c := NormalizeClass(v)
-		if err := CheckClass(c); err != nil {
-			return err
-		}
-		s.Class = c
-		return nil
-	}},
-}
-
-// MaxSteps bounds a run's length in the browser.
-const MaxSteps = 2000
 
 // Hash is the settings as a URL fragment (without "#"). Every run setting is
 // written, defaults included, so that a link replays the same run even if a
 // later version changes a default; the classroom keys only when set.
 func (s Settings) Hash() string {
 	q := []string{"v=" + strconv.Itoa(URLVersion)}
-	for _, p := range props {
-		v := p.get(&s)
-		if ((p.key == "hide" || p.key == "class") && v == "") || (p.key == "guide" && v == "0") {
+	for _, k := range knobs {
+		v := k.get(&s)
+		if k.omit != nil && v == *k.omit {
 			continue
 		}
-		q = append(q, p.key+"="+url.QueryEscape(v))
+		q = append(q, k.key+"="+url.QueryEscape(v))
 	}
 	return strings.Join(q, "&")
 }
@@ -260,17 +164,17 @@ func ParseHash(h string, base Settings) (Settings, error) {
 		}
 	}
 	known := map[string]bool{"v": true}
-	for _, p := range props {
-		known[p.key] = true
-		vals, ok := q[p.key]
+	for _, k := range knobs {
+		known[k.key] = true
+		vals, ok := q[k.key]
 		if !ok {
 			continue
 		}
 		if len(vals) != 1 {
-			return base, fmt.Errorf("the link gives %q %d times", p.key, len(vals))
+			return base, fmt.Errorf("the link gives %q %d times", k.key, len(vals))
 		}
-		if err := p.set(&s, vals[0]); err != nil {
-			return base, fmt.Errorf("the link's %s: %v", p.key, err)
+		if err := k.set(&s, vals[0]); err != nil {
+			return base, fmt.Errorf("the link's %s: %v", k.key, err)
 		}
 	}
 	for k := range q {
@@ -278,59 +182,10 @@ func ParseHash(h string, base Settings) (Settings, error) {
 			return base, fmt.Errorf("the link has an unknown setting %q", clip(k, 20))
 		}
 	}
-	if _, err := s.Config(); err != nil {
+	c, err := s.Config()
+	if err != nil {
 		return base, fmt.Errorf("the link's run is invalid: %v", err)
 	}
+	s.adopt(c)
 	return s, nil
-}
-
-func intProp(f func(*Settings) *int, lo, hi int) func(*Settings, string) error {
-	return func(s *Settings, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("%q: want a whole number from %d to %d", clip(v, 12), lo, hi)
-		}
-		*f(s) = n
-		return nil
-	}
-}
-
-func boolProp(f func(*Settings) *bool) func(*Settings, string) error {
-	return func(s *Settings, v string) error {
-		switch v {
-		case "0", "false":
-			*f(s) = false
-		case "1", "true":
-			*f(s) = true
-		default:
-			return fmt.Errorf("%q: want 0 or 1", clip(v, 12))
-		}
-		return nil
-	}
-}
-
-func parseFloat(v string, lo, hi float64) (float64, error) {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || !(f >= lo && f <= hi) {
-		return 0, fmt.Errorf("%q: want a number from %g to %g", clip(v, 12), lo, hi)
-	}
-	return f, nil
-}
-
-// fmtFloat writes a float32 knob as the shortest text that reads back to
-// the same float32.
-func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 32) }
-
-func fmtBool(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

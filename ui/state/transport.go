@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/lab"
@@ -116,16 +117,10 @@ func SpeedLabel(s float64) string {
 }
 
 // SetSpeed changes the speed without resetting.
-func (l *Lab) SetSpeed(s float64) {
-	l.Settings.Speed = s
-	l.sendTransport()
-}
+func (l *Lab) SetSpeed(s float64) { setNumber(l, "speed", s) }
 
 // SetStopAt sets the step at which playing pauses (0: none).
-func (l *Lab) SetStopAt(step int) {
-	l.Settings.StopAt = min(max(step, 0), MaxSteps)
-	l.sendTransport()
-}
+func (l *Lab) SetStopAt(step int) { setNumber(l, "stop", step) }
 
 func (l *Lab) sendTransport() {
 	if l.CanRun() {
@@ -147,8 +142,10 @@ func (l *Lab) OnVisibility(hidden bool) {
 	}
 }
 
-// The setters below change one setting. Those that define the run reset
-// it; the learning rate and the temperature change the run in place.
+// The setters below change one setting through its row of the knob table
+// (knobs.go): a number takes the nearest value the row allows; a setting
+// that defines the run resets it, unless the row changes it in place (the
+// learning rate and the temperature).
 
 func (l *Lab) SetRecipe(name string) {
 	if name == l.Settings.Recipe {
@@ -163,83 +160,65 @@ func (l *Lab) SetRecipe(name string) {
 	l.Reset()
 }
 
-func (l *Lab) SetModel(name string) {
-	if name == l.Settings.Model {
+func (l *Lab) SetModel(name string)               { l.change("model", name) }
+func (l *Lab) SetSeed(v string)                   { l.change("seed", v) }
+func (l *Lab) SetSteps(n int)                     { setNumber(l, "steps", n) }
+func (l *Lab) SetDivergence(d distill.Divergence) { l.change("div", string(d)) }
+func (l *Lab) SetBeta(b float64)                  { setNumber(l, "beta", b) }
+func (l *Lab) SetG(g int)                         { setNumber(l, "g", g) }
+func (l *Lab) SetTeacher(t distill.TeacherMode)   { l.change("teacher", string(t)) }
+func (l *Lab) SetSFTEpochs(n int)                 { setNumber(l, "sft", n) }
+func (l *Lab) SetSelfData(b bool)                 { l.change("self", fmtBool(b)) }
+func (l *Lab) SetLR(lr float32)                   { setNumber(l, "lr", lr) }
+func (l *Lab) SetTemperature(t float32)           { setNumber(l, "temp", t) }
+
+// setNumber changes a numeric setting to the nearest value its row allows.
+func setNumber[T int | float32 | float64](l *Lab, key string, x T) {
+	l.change(key, formatNumber(clamp(*knobNamed(key).rng, x)))
+}
+
+// change sets the row key to the text v, as a link would, and does what the
+// row says a change does: nothing more for the transport and the classroom,
+// an in-place change for a live knob, a new run for the rest. A value the
+// row or the run refuses changes nothing and says why.
+func (l *Lab) change(key, v string) {
+	k := knobNamed(key)
+	s := l.Settings
+	if err := k.set(&s, v); err != nil {
+		l.Notice = &Notice{Text: fmt.Sprintf("Not changed: %s %v", key, err), Error: true}
 		return
 	}
-	for _, m := range Models {
-		if m.Name == name {
-			l.Settings.Model = name
-			l.Reset()
+	switch {
+	case k.page:
+		l.Settings = s
+		l.sendTransport()
+	case k.live != nil:
+		if _, err := s.Config(); err != nil {
+			l.Notice = &Notice{Text: "Not changed: " + err.Error(), Error: true}
 			return
 		}
+		l.Settings = s
+		l.setKnobs(k.live(s))
+	default:
+		l.setRun(func(t *Settings) { *t = s })
 	}
 }
-
-func (l *Lab) SetSeed(v string) {
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		l.Notice = &Notice{Text: fmt.Sprintf("seed %q: want a whole number ≥ 0", clip(v, 20)), Error: true}
-		return
-	}
-	l.setRun(func(s *Settings) { s.Seed = n })
-}
-
-func (l *Lab) SetSteps(n int) {
-	l.setRun(func(s *Settings) { s.Steps = min(max(n, 1), MaxSteps) })
-}
-
-func (l *Lab) SetDivergence(d distill.Divergence) {
-	l.setRun(func(s *Settings) { s.Divergence = d })
-}
-
-func (l *Lab) SetBeta(b float64) {
-	l.setRun(func(s *Settings) { s.Beta = min(max(b, 0.05), 1) })
-}
-
-func (l *Lab) SetG(g int) { l.setRun(func(s *Settings) { s.G = min(max(g, 1), 64) }) }
-
-func (l *Lab) SetTeacher(t distill.TeacherMode) {
-	l.setRun(func(s *Settings) { s.Teacher = t })
-}
-
-func (l *Lab) SetSFTEpochs(n int) {
-	l.setRun(func(s *Settings) { s.SFTEpochs = min(max(n, 0), 20) })
-}
-
-func (l *Lab) SetSelfData(b bool) { l.setRun(func(s *Settings) { s.SelfData = b }) }
 
 // setRun applies a change that defines a new run, if the result is valid.
 func (l *Lab) setRun(f func(*Settings)) {
 	s := l.Settings
 	f(&s)
-	if _, err := s.Config(); err != nil {
+	c, err := s.Config()
+	if err != nil {
 		l.Notice = &Notice{Text: "Not changed: " + err.Error(), Error: true}
 		return
 	}
+	s.adopt(c)
 	if s.Hash() == l.Settings.Hash() {
 		return
 	}
 	l.Settings = s
 	l.Reset()
-}
-
-// SetLR changes the learning rate in place, without a reset.
-func (l *Lab) SetLR(lr float32) {
-	if !(lr > 0 && lr < 0.1) {
-		return
-	}
-	l.Settings.LR = lr
-	l.setKnobs(lab.Knobs{LR: lr})
-}
-
-// SetTemperature changes the sampling temperature in place, without a reset.
-func (l *Lab) SetTemperature(t float32) {
-	if !(t > 0 && t <= 5) {
-		return
-	}
-	l.Settings.Temperature = t
-	l.setKnobs(lab.Knobs{Temperature: t})
 }
 
 func (l *Lab) setKnobs(k lab.Knobs) {
@@ -282,9 +261,14 @@ func (l *Lab) ApplyHash(hash string) {
 	}
 }
 
-// runKey is the part of the settings that defines the run.
+// runKey is the part of the settings that defines the run: the table's
+// rows not on the page.
 func (s Settings) runKey() string {
-	t := s
-	t.Speed, t.StopAt, t.Hide, t.Guide, t.Class = 0, 0, nil, false, ""
-	return t.Hash()
+	var b strings.Builder
+	for _, k := range knobs {
+		if !k.page {
+			b.WriteString(k.key + "=" + k.get(&s) + "\x00")
+		}
+	}
+	return b.String()
 }
