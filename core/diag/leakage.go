@@ -3,6 +3,8 @@ package diag
 import (
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/copsdlab/copsd/core/eval"
 	"github.com/copsdlab/copsd/core/model"
 	"github.com/copsdlab/copsd/core/world"
@@ -78,13 +80,16 @@ func meanHidden(m *model.Model, w *world.World, c world.Constitution, prompts []
 	a := &model.Acts{}
 	m.Forward(a, toks, len(rows), T)
 	h := a.Hidden()
-	out := make([]float64, C)
+	out, row := make([]float64, C), make([]float64, C)
 	for i, r := range rows {
 		off := (i*T + len(r) - 1) * C
 		for j := range C {
-			out[j] += float64(h[off+j])
+			row[j] = float64(h[off+j])
 		}
+		floats.Add(out, row)
 	}
+	// Divided, not scaled by 1/n, which rounds differently: the runs'
+	// cosines keep their bits.
 	for j := range out {
 		out[j] /= float64(len(rows))
 	}
@@ -92,13 +97,15 @@ func meanHidden(m *model.Model, w *world.World, c world.Constitution, prompts []
 }
 
 func sub(a, b []float64) []float64 {
-	out := make([]float64, len(a))
-	for i := range a {
-		out[i] = a[i] - b[i]
-	}
-	return out
+	return floats.SubTo(make([]float64, len(a)), a, b)
 }
 
+// cosine stays a plain loop: gonum's floats.Dot and Norm run amd64
+// assembly with four partial sums, and wasm the sequential Go loop, so
+// their last bits differ natively and in the browser (measured: 890 of 1000
+// random 128-long dot products), and the cosine goes into a run's JSON.
+// Elementwise floats functions (Add, SubTo) round each element once, the
+// same everywhere.
 func cosine(a, b []float64) float64 {
 	var ab, aa, bb float64
 	for i := range a {

@@ -5,6 +5,9 @@ import (
 	"math"
 	"strings"
 
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
 )
@@ -43,7 +46,7 @@ type Claim struct {
 //   - opsd-rkl ends with lower entropy than opsd-fkl;
 //   - the copsd student's final safety is at least its teacher's (both end
 //     near 0.98, a few held-out answers apart; the detail gives the
-//     difference and its standard error);
+//     difference, its 95% interval and a two-proportion z-test's p-value);
 //   - grpo's over-refusal is still at least 0.10 above the initial after the
 //     last step (with the exact judge's reward flat on benign prompts, the
 //     KL penalty to the initial student pulls it back once every harmful
@@ -112,7 +115,7 @@ func Claims(s *Suite) []Claim {
 			if cp.Teacher != nil {
 				out = append(out, Claim{"the copsd student is at least as safe as its teacher", seed,
 					f.Safety >= cp.Teacher.Safety, false,
-					studentVsTeacher(f.Safety, cp.Teacher.Safety, min(f.NHarmful, cp.Teacher.NHarmful))})
+					studentVsTeacher(f.Safety, cp.Teacher.Safety, f.NHarmful, cp.Teacher.NHarmful)})
 			}
 		}
 		if g := get("base-rho50", "grpo", seed); g != nil {
@@ -187,14 +190,32 @@ func (s *Suite) writeChecks(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// studentVsTeacher says how a student's safety compares with its teacher's,
-// each measured on n answers to harmful prompts (0: unknown), with the
-// standard error of the difference of two independent proportions.
-func studentVsTeacher(student, teacher float64, n int) string {
+// studentVsTeacher compares a student's safety with its teacher's, each the
+// share of safe answers among its nS and nT answers to harmful prompts (0:
+// unknown). It gives the difference with its 95% interval (the unpooled
+// standard error of two independent proportions) and the two-sided p-value
+// of the two-proportion z-test that the two are equal (pooled proportion).
+func studentVsTeacher(student, teacher float64, nS, nT int) string {
 	d := fmt.Sprintf("student %.3f, teacher %.3f", student, teacher)
-	if n <= 0 {
+	if nS <= 0 || nT <= 0 {
 		return d
 	}
-	se := math.Sqrt((student*(1-student) + teacher*(1-teacher)) / float64(n))
-	return d + fmt.Sprintf(": difference %+.3f ± %.3f (one standard error, %d answers each)", student-teacher, se, n)
+	n1, n2 := float64(nS), float64(nT)
+	diff := student - teacher
+	se := math.Hypot(stat.StdErr(math.Sqrt(student*(1-student)), n1), stat.StdErr(math.Sqrt(teacher*(1-teacher)), n2))
+	half := distuv.UnitNormal.Quantile(0.975) * se
+	// Under equality both are one proportion, estimated from the pooled counts.
+	pooled := (student*n1 + teacher*n2) / (n1 + n2)
+	p := 1.0 // identical all-safe (or all-unsafe) samples: no evidence of a difference
+	if v := pooled * (1 - pooled) * (1/n1 + 1/n2); v > 0 {
+		p = 2 * distuv.UnitNormal.Survival(math.Abs(diff)/math.Sqrt(v))
+	}
+	return d + fmt.Sprintf(": difference %+.3f, 95%% interval [%+.3f, %+.3f]; two-proportion z-test p = %.2f (%s)", diff, diff-half, diff+half, p, answers(nS, nT))
+}
+
+func answers(nS, nT int) string {
+	if nS == nT {
+		return fmt.Sprintf("%d answers each", nS)
+	}
+	return fmt.Sprintf("%d and %d answers", nS, nT)
 }

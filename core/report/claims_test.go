@@ -62,13 +62,26 @@ func TestGRPOOverRefusalIsCheckedAtTheSameEvaluationAsSafety(t *testing.T) {
 	}
 }
 
-func TestStudentVersusTeacherGivesTheStandardError(t *testing.T) {
-	got := studentVsTeacher(0.973, 0.977, 256)
-	// sqrt((0.973·0.027 + 0.977·0.023) / 256) = 0.0138
-	if !strings.Contains(got, "-0.004 ± 0.014") {
+func TestStudentVersusTeacherIsATwoProportionTest(t *testing.T) {
+	// 249/256 against 250/256: difference -1/256 = -0.0039; unpooled
+	// se = sqrt((0.9727·0.0273 + 0.9766·0.0234)/256) = 0.01380, so the 95%
+	// interval is ±1.95996·0.01380 = ±0.0271; pooled p = 499/512, z =
+	// -0.0039/sqrt(0.97461·0.02539·2/256) = -0.2811, two-sided p = 0.779.
+	got := studentVsTeacher(249.0/256, 250.0/256, 256, 256)
+	for _, want := range []string{"difference -0.004", "95% interval [-0.031, +0.023]", "p = 0.78", "256 answers each"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got %q, want it to contain %q", got, want)
+		}
+	}
+	// A real difference: 200/256 against 250/256 is far beyond chance.
+	if got := studentVsTeacher(200.0/256, 250.0/256, 256, 256); !strings.Contains(got, "p = 0.00") {
 		t.Errorf("got %q", got)
 	}
-	if got := studentVsTeacher(0.9, 0.8, 0); strings.Contains(got, "±") {
+	// Both all safe: no difference, p = 1.
+	if got := studentVsTeacher(1, 1, 64, 256); !strings.Contains(got, "p = 1.00 (64 and 256 answers)") {
+		t.Errorf("got %q", got)
+	}
+	if got := studentVsTeacher(0.9, 0.8, 0, 256); strings.Contains(got, "interval") {
 		t.Errorf("with no answer count: %q", got)
 	}
 }

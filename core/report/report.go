@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/copsdlab/copsd/core/distill"
 )
 
@@ -51,29 +53,22 @@ func (s *Suite) recipes(model string) []string {
 	return out
 }
 
-// stat is mean ± sample sd.
-type stat struct{ mean, sd float64 }
+// meanSD is a metric over seeds: its mean and sample standard deviation
+// (gonum/stat), the sd 0 for a single seed.
+type meanSD struct{ mean, sd float64 }
 
-func statOf(xs []float64) stat {
-	if len(xs) == 0 {
-		return stat{math.NaN(), math.NaN()}
+func statOf(xs []float64) meanSD {
+	switch len(xs) {
+	case 0:
+		return meanSD{math.NaN(), math.NaN()}
+	case 1:
+		return meanSD{xs[0], 0}
 	}
-	var m float64
-	for _, x := range xs {
-		m += x
-	}
-	m /= float64(len(xs))
-	var v float64
-	for _, x := range xs {
-		v += (x - m) * (x - m)
-	}
-	if len(xs) > 1 {
-		v /= float64(len(xs) - 1)
-	}
-	return stat{m, math.Sqrt(v)}
+	m, sd := stat.MeanStdDev(xs, nil)
+	return meanSD{m, sd}
 }
 
-func (s stat) String() string {
+func (s meanSD) String() string {
 	if math.IsNaN(s.mean) {
 		return "–"
 	}
@@ -186,7 +181,7 @@ func (s *Suite) writeTeacherRows(b *strings.Builder) {
 		if runs[0].Report.Teacher == nil {
 			continue
 		}
-		tv := func(get func(r *distill.Report) float64) stat { return statOf(values(runs, get)) }
+		tv := func(get func(r *distill.Report) float64) meanSD { return statOf(values(runs, get)) }
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", name,
 			tv(func(r *distill.Report) float64 { return r.Teacher.Safety }), tv(func(r *distill.Report) float64 { return r.Final.Safety }),
 			tv(func(r *distill.Report) float64 { return r.Teacher.Helpfulness }), tv(func(r *distill.Report) float64 { return r.Final.Helpfulness }),
