@@ -27,6 +27,7 @@ var commands = []command{
 	{"eval", "evaluate a checkpoint on the held-out prompts", runEval},
 	{"run", "run a distillation recipe on a base model", runRun},
 	{"reproduce", "run the recipe suite over seeds and write the report and figures", runReproduce},
+	{"report", "rebuild the report and figures from run JSON directories, without training", runReport},
 	{"world", "print the world: vocabulary, presets, prompt counts", runWorld},
 	{"selfcheck", "train a few fixed-seed steps and print exact bits (native vs wasm check)", runSelfcheck},
 }

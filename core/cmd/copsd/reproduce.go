@@ -25,6 +25,14 @@ var suiteModels = []struct {
 	{"base-rho0", []string{"opsd-rkl", "copsd"}},
 }
 
+// job is one run of the suite.
+type job struct {
+	model, recipe, path string
+	seed                uint64
+	base                *pretrain.Base
+	rho                 float64
+}
+
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("reproduce", stderr)
 	seeds := fs.Int("seeds", 3, "seeds per recipe (1..N)")
@@ -35,7 +43,12 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	only := fs.String("recipes", "", "comma-separated recipes to run (default: the whole suite)")
 	force := fs.Bool("force", false, "rerun runs whose JSON already exists")
 	quiet := fs.Bool("q", false, "no progress lines")
+	shardFlag := fs.String("shard", "", "i/n: run only the i-th of n disjoint slices of the job list (1 ≤ i ≤ n) and write no report; merge the slices' runs with copsd report")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	sh, err := parseShard(*shardFlag)
+	if err != nil {
 		return err
 	}
 	if *out == "" {
@@ -56,20 +69,35 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Join(*out, "runs"), 0o755); err != nil {
 		return err
 	}
-	type job struct {
-		model, recipe, path string
-		seed                uint64
-		base                *pretrain.Base
-		rho                 float64
+	todo, err := suiteJobs(*models, *out, *seeds, filter, *jobs > 1)
+	if err != nil {
+		return err
 	}
+	todo = sh.slice(todo)
+	suite := &report.Suite{}
+	suite.Runs, err = runJobs(todo, *jobs, *steps, *force, *quiet, stderr)
+	if err != nil {
+		return err
+	}
+	if sh.n > 1 {
+		fmt.Fprintf(stdout, "shard %d/%d: %d runs in %s; merge the shards with copsd report -runs DIR... -out DIR\n", sh.i, sh.n, len(suite.Runs), filepath.Join(*out, "runs"))
+		return nil
+	}
+	return writeSuite(suite, *out, stdout)
+}
+
+// suiteJobs lists the suite's runs, model by model, recipe by recipe, seed
+// by seed (only the filter's recipes when it is not empty): the job list
+// that -shard slices. parallel: the runs go in parallel, so each run's
+// kernels use one core.
+func suiteJobs(models, out string, seeds int, filter map[string]bool, parallel bool) ([]job, error) {
 	var todo []job
-	suite := &report.Suite{Command: reproduceCommand(*seeds, *out, *steps)}
 	for _, sm := range suiteModels {
-		base, err := pretrain.Open(filepath.Join(*models, sm.name+".ckpt"))
+		base, err := pretrain.Open(filepath.Join(models, sm.name+".ckpt"))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if *jobs > 1 {
+		if parallel {
 			base.Model.Workers = 1 // parallel runs, not parallel kernels
 		}
 		recipes := sm.recipes
@@ -80,40 +108,47 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			if len(filter) > 0 && !filter[r] {
 				continue
 			}
-			for s := 1; s <= *seeds; s++ {
-				todo = append(todo, job{sm.name, r, filepath.Join(*out, "runs", fmt.Sprintf("%s-%s-s%d.json", sm.name, r, s)), uint64(s), base, base.Meta.Config.World.Rho})
+			for s := 1; s <= seeds; s++ {
+				todo = append(todo, job{sm.name, r, filepath.Join(out, "runs", fmt.Sprintf("%s-%s-s%d.json", sm.name, r, s)), uint64(s), base, base.Meta.Config.World.Rho})
 			}
 		}
 	}
-	var mu sync.Mutex
-	var firstErr error
+	return todo, nil
+}
+
+// runJobs runs (or loads, when its JSON is there and force is off) every
+// job, n at a time, and returns the finished runs in the order they ended.
+func runJobs(todo []job, n, steps int, force, quiet bool, stderr io.Writer) ([]report.Run, error) {
+	var (
+		mu       sync.Mutex
+		firstErr error
+		runs     []report.Run
+		wg       sync.WaitGroup
+	)
 	next := make(chan job)
-	var wg sync.WaitGroup
 	start := time.Now()
-	done := 0
-	for range *jobs {
+	for range n {
 		wg.Go(func() {
 			for j := range next {
 				cfg, err := distill.Recipe(j.recipe)
 				if err != nil {
-					panic(err) // recipes were validated above
+					panic(err) // recipes were validated by the caller
 				}
 				cfg.Seed = j.seed
-				if *steps > 0 {
-					cfg.Steps = *steps
+				if steps > 0 {
+					cfg.Steps = steps
 				}
-				rep, err := loadOrRun(j.path, *force, cfg, func() (*distill.Report, error) {
+				rep, err := loadOrRun(j.path, force, cfg, func() (*distill.Report, error) {
 					return execute(j.base, j.model, cfg, true, false, io.Discard, traceOptions{})
 				})
 				mu.Lock()
-				done++
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("%s %s seed %d: %w", j.model, j.recipe, j.seed, err)
 				}
 				if err == nil {
-					suite.Runs = append(suite.Runs, report.Run{Model: j.model, Rho: j.rho, Report: rep})
-					if !*quiet {
-						fmt.Fprintf(stderr, "[%d/%d %4.0fs] %s %s seed %d: collapse %s\n", done, len(todo), time.Since(start).Seconds(), j.model, j.recipe, j.seed, collapseString(rep))
+					runs = append(runs, report.Run{Model: j.model, Rho: j.rho, Report: rep})
+					if !quiet {
+						fmt.Fprintf(stderr, "[%d/%d %4.0fs] %s %s seed %d: collapse %s\n", len(runs), len(todo), time.Since(start).Seconds(), j.model, j.recipe, j.seed, collapseString(rep))
 					}
 				}
 				mu.Unlock()
@@ -125,32 +160,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	}
 	close(next)
 	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	f, err := os.Create(filepath.Join(*out, "report.md"))
-	if err != nil {
-		return err
-	}
-	if err := suite.WriteMarkdown(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := suite.WriteFigures(*out); err != nil {
-		return err
-	}
-	held := 0
-	claims := report.Claims(suite)
-	for _, c := range claims {
-		if c.Holds {
-			held++
-		}
-	}
-	fmt.Fprintf(stdout, "%d runs; %d of %d claims hold; report in %s\n", len(suite.Runs), held, len(claims), filepath.Join(*out, "report.md"))
-	return nil
+	return runs, firstErr
 }
 
 // loadOrRun reads a finished run's JSON when it was made with the same config

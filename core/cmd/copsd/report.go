@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/pretrain"
+	"github.com/copsdlab/copsd/core/report"
+)
+
+// runReport rebuilds report.md and the figures from finished runs' JSON,
+// without training: the runs of several directories (the shards of a sweep,
+// say) merge into one report, and their JSON is gathered in OUT/runs.
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("report", stderr)
+	var dirs dirList
+	fs.Var(&dirs, "runs", "a directory of run JSON files; repeat it, or separate directories with commas (default: OUT/runs)")
+	out := fs.String("out", "", "output directory (required): report.md, the figures and runs/")
+	models := fs.String("models", "assets/models", "directory holding the base checkpoints the runs name (for their rho)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("-out is required")
+	}
+	if len(dirs) == 0 {
+		dirs = dirList{filepath.Join(*out, "runs")}
+	}
+	files, err := runFiles(dirs)
+	if err != nil {
+		return err
+	}
+	suite := &report.Suite{}
+	rho := map[string]float64{}
+	for _, f := range files {
+		rep, err := readRun(f.path)
+		if err != nil {
+			return err
+		}
+		model := strings.TrimSuffix(rep.Model, ".ckpt")
+		if _, ok := rho[model]; !ok {
+			base, err := pretrain.Open(filepath.Join(*models, model+".ckpt"))
+			if err != nil {
+				return fmt.Errorf("%s names model %q: %w", f.path, rep.Model, err)
+			}
+			rho[model] = base.Meta.Config.World.Rho
+		}
+		suite.Runs = append(suite.Runs, report.Run{Model: model, Rho: rho[model], Report: rep})
+	}
+	if err := gatherRuns(files, filepath.Join(*out, "runs")); err != nil {
+		return err
+	}
+	return writeSuite(suite, *out, stdout)
+}
+
+// dirList is a repeatable flag of directories, each value possibly a
+// comma-separated list.
+type dirList []string
+
+func (d *dirList) String() string { return strings.Join(*d, ",") }
+
+func (d *dirList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*d = append(*d, s)
+		}
+	}
+	return nil
+}
+
+// runFile is one run's JSON: its path and its name, which says which model,
+// recipe and seed it holds.
+type runFile struct{ path, name string }
+
+// runFiles lists the *.json files of dirs, by name. The same name in two
+// directories is one run found twice: fine when the files are identical (a
+// directory given twice, or OUT/runs among the inputs), an error otherwise.
+func runFiles(dirs []string) ([]runFile, error) {
+	byName := map[string]string{}
+	for _, d := range dirs {
+		paths, err := filepath.Glob(filepath.Join(d, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("-runs %s: not a directory", d)
+		}
+		for _, p := range paths {
+			name := filepath.Base(p)
+			if prev, ok := byName[name]; ok {
+				same, err := sameFile(prev, p)
+				if err != nil {
+					return nil, err
+				}
+				if !same {
+					return nil, fmt.Errorf("%s and %s are different runs under one name", prev, p)
+				}
+				continue
+			}
+			byName[name] = p
+		}
+	}
+	if len(byName) == 0 {
+		return nil, fmt.Errorf("no run JSON in %s", strings.Join(dirs, ", "))
+	}
+	out := make([]runFile, 0, len(byName))
+	for name, p := range byName {
+		out = append(out, runFile{p, name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
+}
+
+func sameFile(a, b string) (bool, error) {
+	x, err := os.ReadFile(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := os.ReadFile(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(x, y), nil
+}
+
+// readRun decodes one run's JSON, refusing unknown fields: a file that is
+// not a run report is named, not half read.
+func readRun(path string) (*distill.Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var rep distill.Report
+	if err := dec.Decode(&rep); err != nil {
+		return nil, fmt.Errorf("%s is not a run report: %w", path, err)
+	}
+	if rep.Recipe == "" || rep.Model == "" || len(rep.Steps) == 0 {
+		return nil, fmt.Errorf("%s is not a finished run report (no recipe, model or evaluation)", path)
+	}
+	return &rep, nil
+}
+
+// gatherRuns copies the runs into dir unless they are already there, so
+// that the report's runs/ holds every run it counts.
+func gatherRuns(files []runFile, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		dst := filepath.Join(dir, f.name)
+		if same, err := sameFile(f.path, dst); err == nil && same {
+			continue
+		}
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSuite writes report.md and the figures into out and says how many
+// claims hold. The command the report names is read from the runs, so a
+// report rebuilt from runs (copsd report) equals the one reproduce wrote.
+func writeSuite(suite *report.Suite, out string, stdout io.Writer) error {
+	// One order whatever order the runs finished or were read in: that of
+	// their file names.
+	sort.Slice(suite.Runs, func(i, j int) bool { return runName(suite.Runs[i]) < runName(suite.Runs[j]) })
+	suite.Command = suiteCommand(suite, out)
+	var b bytes.Buffer
+	if err := suite.WriteMarkdown(&b); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "report.md"), b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if err := suite.WriteFigures(out); err != nil {
+		return err
+	}
+	held := 0
+	claims := report.Claims(suite)
+	for _, c := range claims {
+		if c.Holds {
+			held++
+		}
+	}
+	fmt.Fprintf(stdout, "%d runs; %d of %d claims hold; report in %s\n", len(suite.Runs), held, len(claims), filepath.Join(out, "report.md"))
+	return nil
+}
+
+// suiteCommand is the reproduce command that makes the suite's runs: its
+// seeds are 1 to the largest present, and -steps appears when the runs'
+// length is not their recipes' own.
+func suiteCommand(s *report.Suite, out string) string {
+	var seeds uint64
+	steps := 0
+	for _, r := range s.Runs {
+		seeds = max(seeds, r.Report.Seed)
+		if c, err := distill.Recipe(r.Report.Recipe); err == nil && c.Steps != r.Report.Config.Steps {
+			steps = r.Report.Config.Steps
+		}
+	}
+	return reproduceCommand(int(seeds), out, steps)
+}
+
+// runName is a run's JSON file name in runs/, without ".json".
+func runName(r report.Run) string {
+	return fmt.Sprintf("%s-%s-s%d", r.Model, r.Report.Recipe, r.Report.Seed)
+}
