@@ -22,6 +22,7 @@ package distill
 
 import (
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/copsdlab/copsd/core/world"
@@ -171,12 +172,13 @@ func (c Config) Defaults() Config {
 
 // Validate reports the first knob out of range, naming it.
 func (c Config) Validate() error {
+	// Comparisons are written so that NaN fails them: NaN < 0 is false.
 	switch {
 	case !c.Divergence.Valid():
 		return fmt.Errorf("divergence %q: want rkl, fkl, jsd, sampled or reward", c.Divergence)
 	case !In(BetaRange, c.Beta):
 		return checkIn("beta", BetaRange, c.Beta)
-	case c.TokenClip < 0:
+	case !finiteAtLeast(c.TokenClip, 0):
 		return fmt.Errorf("token_clip = %v: want ≥ 0", c.TokenClip)
 	case c.Teacher != Frozen && c.Teacher != EMA && c.Teacher != Live:
 		return fmt.Errorf("teacher %q: want frozen, ema or live", c.Teacher)
@@ -200,23 +202,31 @@ func (c Config) Validate() error {
 		return fmt.Errorf("adam_beta2 = %v: want (0, 1)", c.AdamBeta2)
 	case !(c.CrossSFTLR > 0 && c.CrossSFTLR < 1):
 		return fmt.Errorf("cross_sft_lr = %v: want (0, 1)", c.CrossSFTLR)
-	case c.PPOClip <= 0 || c.PPOEpochs < 1 || c.PPOEpochs > 8:
+	case !(c.PPOClip > 0) || math.IsInf(c.PPOClip, 0) || c.PPOEpochs < 1 || c.PPOEpochs > 8:
 		return fmt.Errorf("ppo_clip = %v, ppo_epochs = %d: want > 0 and 1 to 8", c.PPOClip, c.PPOEpochs)
-	case c.KLCoef < 0:
+	case !finiteAtLeast(c.KLCoef, 0):
 		return fmt.Errorf("kl_coef = %v: want ≥ 0", c.KLCoef)
-	case c.RewardClipLo >= c.RewardClipHi:
+	case !(c.RewardClipLo < c.RewardClipHi) || math.IsInf(c.RewardClipLo, 0) || math.IsInf(c.RewardClipHi, 0):
 		return fmt.Errorf("reward clip [%v, %v] is empty", c.RewardClipLo, c.RewardClipHi)
+	case !(c.ClipNorm > 0) || math.IsInf(float64(c.ClipNorm), 0):
+		return fmt.Errorf("clip_norm = %v: want a finite number > 0", c.ClipNorm)
 	case !In(StepsRange, c.Steps):
 		return checkIn("steps", StepsRange, c.Steps)
-	case c.EvalEvery < 1 || c.EvalSamples < 1 || c.EvalSamples > 16:
-		return fmt.Errorf("eval_every = %d, eval_samples = %d: want ≥ 1 and 1 to 16", c.EvalEvery, c.EvalSamples)
-	case c.FinalEvalSamples < 1 || c.FinalEvalSamples > 16:
-		return fmt.Errorf("final_eval_samples = %d: want 1 to 16", c.FinalEvalSamples)
+	case c.EvalEvery < 1 || c.EvalSamples < 1 || c.EvalSamples > MaxEvalSamples:
+		return fmt.Errorf("eval_every = %d, eval_samples = %d: want ≥ 1 and 1 to %d", c.EvalEvery, c.EvalSamples, MaxEvalSamples)
+	case c.FinalEvalSamples < 1 || c.FinalEvalSamples > MaxEvalSamples:
+		return fmt.Errorf("final_eval_samples = %d: want 1 to %d", c.FinalEvalSamples, MaxEvalSamples)
 	case c.Probes < 0 || c.Probes > 8:
 		return fmt.Errorf("probes = %d: want 0 to 8", c.Probes)
 	}
 	return nil
 }
+
+// MaxEvalSamples bounds each evaluation's samples per held-out prompt.
+const MaxEvalSamples = 16
+
+// finiteAtLeast reports whether v is a finite number ≥ lo (false for NaN).
+func finiteAtLeast(v, lo float64) bool { return v >= lo && !math.IsInf(v, 0) }
 
 // EvalSamplesAt is the samples per held-out prompt of the evaluation after
 // step (0: before the first): FinalEvalSamples for the first and the last

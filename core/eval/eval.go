@@ -9,6 +9,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -29,6 +30,28 @@ type Options struct {
 	TopK        int     // 0: full vocabulary
 	Seed        uint64  //
 	Workers     int     // goroutines (default GOMAXPROCS; 1 in wasm)
+}
+
+// MaxSamples bounds Options.Samples: every sample of every held-out prompt is
+// kept until the metrics are summarised, so the bound is the memory bound.
+const MaxSamples = 64
+
+// MaxTemperature is the hottest sampling temperature accepted, as for a
+// distillation run.
+const MaxTemperature = 5
+
+// validate refuses options that would allocate without bound or sample from
+// a distribution that is not one (a temperature that is NaN or infinite).
+func (o Options) validate() error {
+	switch {
+	case o.Samples < 0 || o.Samples > MaxSamples:
+		return fmt.Errorf("eval: %d samples per prompt; want 1 to %d", o.Samples, MaxSamples)
+	case math.IsNaN(float64(o.Temperature)) || o.Temperature < 0 || o.Temperature > MaxTemperature:
+		return fmt.Errorf("eval: temperature %v; want (0, %d]", o.Temperature, MaxTemperature)
+	case o.TopK < 0:
+		return fmt.Errorf("eval: top-k %d; want ≥ 0 (0: the full vocabulary)", o.TopK)
+	}
+	return nil
 }
 
 func (o Options) withDefaults() Options {
@@ -105,6 +128,9 @@ func Generate(m *model.Model, context []int32, eos int32, maxLen int, temp float
 // Run samples and grades opt.Samples responses to every prompt under
 // constitution c.
 func Run(m *model.Model, w *world.World, c world.Constitution, prompts []world.Prompt, opt Options) ([]Sample, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
 	opt = opt.withDefaults()
 	n := len(prompts) * opt.Samples
 	out := make([]Sample, n)

@@ -12,10 +12,11 @@ package model
 //	             float32 data, row-major, prod(dims)×4 bytes
 //	checksum   uint32   CRC-32C (Castagnoli) of every byte before it
 //
-// Load reads the whole file (at most maxCheckpointBytes) before trusting
-// any size in it, so a hostile header cannot make it allocate more than
-// the file holds, and it never panics: every defect is an error that says
-// what is wrong.
+// Load checks the magic first, then reads at most the size the header
+// declares, and trusts no size in the table before the bytes are there, so
+// neither an endless stream nor a hostile header can make it read or
+// allocate more than the file (or a real checkpoint of that config) holds;
+// and it never panics: every defect is an error that says what is wrong.
 
 import (
 	"bufio"
@@ -26,6 +27,8 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 const (
@@ -38,11 +41,8 @@ const (
 	maxCheckpointParams = 1 << 26
 	// maxCheckpointMeta bounds the caller's metadata.
 	maxCheckpointMeta = 16 << 20
-	// maxCheckpointBytes bounds the file: parameters, metadata and room
-	// for the header and tensor table.
-	maxCheckpointBytes = 4*maxCheckpointParams + maxCheckpointMeta + 1<<20
-	maxTensorName      = 256
-	maxTensorRank      = 4
+	maxTensorName     = 256
+	maxTensorRank     = 4
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -56,6 +56,15 @@ var (
 	// checksum.
 	ErrChecksum = errors.New("checksum mismatch: file is corrupted")
 )
+
+// FitsCheckpoint reports whether a model of config c can be saved and
+// loaded again: Load refuses more than maxCheckpointParams parameters.
+func (c Config) FitsCheckpoint() error {
+	if np := c.numParams(); np > maxCheckpointParams {
+		return fmt.Errorf("model: config %+v has %d parameters, more than the %d a checkpoint holds", c, np, maxCheckpointParams)
+	}
+	return nil
+}
 
 // Save writes m's config, meta (opaque bytes chosen by the caller, e.g.
 // JSON of the run's settings and loss trace) and parameters to w in the
@@ -111,15 +120,17 @@ func (m *Model) Save(w io.Writer, meta []byte) error {
 // Load reads a checkpoint written by Save and returns the model (Workers
 // set as by New) and the metadata. Errors name the defect: ErrNotCheckpoint,
 // a format version newer than this build reads, ErrTruncated wrapped with
-// the part that is cut short, ErrChecksum, an unreasonable size, or a
-// tensor table that does not fit the config.
+// the part that is cut short, ErrChecksum, an unreasonable size, a tensor
+// table that does not fit the config, or a weight that is not finite.
+//
+// Load looks at the magic before reading on, and then reads no more than
+// the size the header declares (and one byte, to notice trailing data):
+// neither an endless stream such as /dev/zero nor a hostile header makes
+// it read or allocate more than a real checkpoint of that config.
 func Load(r io.Reader) (*Model, []byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxCheckpointBytes+1))
+	data, err := readDeclared(r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model: reading checkpoint: %w", err)
-	}
-	if len(data) > maxCheckpointBytes {
-		return nil, nil, fmt.Errorf("checkpoint is larger than %d bytes, the most this build loads", maxCheckpointBytes)
+		return nil, nil, err
 	}
 	// An intact file's last four bytes are the checksum of the rest.
 	intact := len(data) >= 4 &&
@@ -136,6 +147,64 @@ func Load(r io.Reader) (*Model, []byte, error) {
 		return nil, nil, err
 	}
 	return m, meta, nil
+}
+
+// headerLen is the fixed part before the metadata: magic, version, config
+// and metadata length.
+const headerLen = len(checkpointMagic) + 4 + 5*4 + 4
+
+// readDeclared reads the magic, then the header, then as many bytes as the
+// header declares plus one. A defective header is returned as read, for
+// parseCheckpoint to name the defect.
+func readDeclared(r io.Reader) ([]byte, error) {
+	head := make([]byte, headerLen)
+	n, err := io.ReadFull(r, head[:len(checkpointMagic)])
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("model: reading checkpoint: %w", err)
+	}
+	if string(head[:n]) != checkpointMagic[:n] {
+		return nil, ErrNotCheckpoint
+	}
+	if n < len(checkpointMagic) {
+		return head[:n], nil
+	}
+	n, err = io.ReadFull(r, head[len(checkpointMagic):])
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("model: reading checkpoint: %w", err)
+	}
+	head = head[:len(checkpointMagic)+n]
+	cfg, metaLen, err := readHeader(&ckptReader{data: head})
+	if err != nil {
+		return head, nil
+	}
+	rest, err := io.ReadAll(io.LimitReader(r, checkpointSize(cfg, metaLen)-int64(headerLen)+1))
+	if err != nil {
+		return nil, fmt.Errorf("model: reading checkpoint: %w", err)
+	}
+	return append(head, rest...), nil
+}
+
+// checkpointSize is the size of the file Save writes for a model of config
+// c with metaLen bytes of metadata. The tensor table is counted from the
+// layout of one layer, so that a header claiming many layers costs no table.
+func checkpointSize(c Config, metaLen uint32) int64 {
+	one := c
+	one.Layers = 1
+	var fixed, layer, perLayer int64
+	for _, s := range layout(one, nil, nil) {
+		b := int64(2 + len(s.name) + 1 + 4*len(s.shape) + 4*s.size)
+		if name, ok := strings.CutPrefix(s.name, "h0."); ok {
+			layer += b - int64(len(s.name)-len(name))
+			perLayer++
+			continue
+		}
+		fixed += b
+	}
+	size := int64(headerLen) + int64(metaLen) + 4 + fixed + 4
+	for l := range c.Layers {
+		size += layer + perLayer*int64(len("h.")+len(strconv.Itoa(l)))
+	}
+	return size
 }
 
 // formatError is a defect in the checkpoint's content. corruptible marks
@@ -174,51 +243,59 @@ func (r *ckptReader) u32(what string) (uint32, error) {
 	return binary.LittleEndian.Uint32(b), nil
 }
 
-func parseCheckpoint(data []byte) (*Model, []byte, error) {
-	r := &ckptReader{data: data}
-	n := min(len(data), len(checkpointMagic))
-	if string(data[:n]) != checkpointMagic[:n] {
-		return nil, nil, ErrNotCheckpoint
+// readHeader reads and checks the magic, version, config and metadata
+// length.
+func readHeader(r *ckptReader) (Config, uint32, error) {
+	n := min(len(r.data), len(checkpointMagic))
+	if string(r.data[:n]) != checkpointMagic[:n] {
+		return Config{}, 0, ErrNotCheckpoint
 	}
 	if _, err := r.take(uint64(len(checkpointMagic)), "magic"); err != nil {
-		return nil, nil, err
+		return Config{}, 0, err
 	}
 	version, err := r.u32("format version")
 	if err != nil {
-		return nil, nil, err
+		return Config{}, 0, err
 	}
 	switch {
 	case version > checkpointVersion:
-		return nil, nil, fmt.Errorf("checkpoint format version %d is newer than this build reads (%d)", version, checkpointVersion)
+		return Config{}, 0, fmt.Errorf("checkpoint format version %d is newer than this build reads (%d)", version, checkpointVersion)
 	case version == 0:
-		return nil, nil, fmt.Errorf("checkpoint format version 0 is invalid")
+		return Config{}, 0, fmt.Errorf("checkpoint format version 0 is invalid")
 	}
-
 	var dims [5]uint32
 	for i, what := range []string{"config vocab", "config ctx", "config dim", "config layers", "config heads"} {
 		if dims[i], err = r.u32(what); err != nil {
-			return nil, nil, err
+			return Config{}, 0, err
 		}
 	}
 	for _, d := range dims {
 		if d > math.MaxInt32 {
-			return nil, nil, fmt.Errorf("checkpoint config %v has an unreasonable size", dims)
+			return Config{}, 0, fmt.Errorf("checkpoint config %v has an unreasonable size", dims)
 		}
 	}
 	cfg := Config{Vocab: int(dims[0]), Ctx: int(dims[1]), Dim: int(dims[2]), Layers: int(dims[3]), Heads: int(dims[4])}
 	if err := cfg.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("checkpoint has an invalid config: %w", err)
+		return Config{}, 0, fmt.Errorf("checkpoint has an invalid config: %w", err)
 	}
 	if np := cfg.numParams(); np > maxCheckpointParams {
-		return nil, nil, fmt.Errorf("checkpoint config %+v declares %d parameters, more than the %d this build loads", cfg, np, maxCheckpointParams)
+		return Config{}, 0, fmt.Errorf("checkpoint config %+v declares %d parameters, more than the %d this build loads", cfg, np, maxCheckpointParams)
 	}
-
 	metaLen, err := r.u32("metadata length")
 	if err != nil {
-		return nil, nil, err
+		return Config{}, 0, err
 	}
 	if metaLen > maxCheckpointMeta {
-		return nil, nil, fmt.Errorf("checkpoint metadata length %d is unreasonable (limit %d)", metaLen, maxCheckpointMeta)
+		return Config{}, 0, fmt.Errorf("checkpoint metadata length %d is unreasonable (limit %d)", metaLen, maxCheckpointMeta)
+	}
+	return cfg, metaLen, nil
+}
+
+func parseCheckpoint(data []byte) (*Model, []byte, error) {
+	r := &ckptReader{data: data}
+	cfg, metaLen, err := readHeader(r)
+	if err != nil {
+		return nil, nil, err
 	}
 	meta, err := r.take(uint64(metaLen), "metadata")
 	if err != nil {
@@ -293,6 +370,12 @@ func parseCheckpoint(data []byte) (*Model, []byte, error) {
 		for j := range dst {
 			dst[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
 		}
+		if j := slices.IndexFunc(dst, notFinite); j >= 0 {
+			// Corruptible: with a failed checksum, the damage explains it.
+			return nil, nil, &formatError{fmt.Sprintf("checkpoint tensor %s holds %v at index %d: a model saved after its training diverged", s.name, dst[j], j), true}
+		}
 	}
 	return m, slices.Clone(meta), nil
 }
+
+func notFinite(v float32) bool { return math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) }

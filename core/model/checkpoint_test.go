@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"strings"
 	"testing"
 )
@@ -214,4 +215,75 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal("accepted checkpoint does not save back to the same bytes")
 		}
 	})
+}
+
+// countingReader is an endless stream of one byte (as /dev/zero is of
+// zeros) after an optional prefix, counting what is read.
+type countingReader struct {
+	prefix []byte
+	fill   byte
+	n      int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	k := copy(p, r.prefix)
+	r.prefix = r.prefix[k:]
+	for i := k; i < len(p); i++ {
+		p[i] = r.fill
+	}
+	r.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestLoadDevZeroFailsFast: Load read 273 MB of /dev/zero before failing;
+// it now stops at the magic.
+func TestLoadDevZeroFailsFast(t *testing.T) {
+	zero := &countingReader{}
+	if _, _, err := Load(zero); !errors.Is(err, ErrNotCheckpoint) {
+		t.Errorf("Load(/dev/zero) = %v, want ErrNotCheckpoint", err)
+	}
+	if zero.n > 4096 {
+		t.Errorf("read %d bytes of an endless stream before seeing the magic", zero.n)
+	}
+	// A valid header followed by an endless stream: Load reads what the
+	// header declares and one byte more, no further.
+	_, file := checkpointBytes(t)
+	tail := &countingReader{prefix: bytes.Clone(file[:headerLen]), fill: 7}
+	if _, _, err := Load(tail); err == nil {
+		t.Fatal("Load of a header and an endless stream succeeded")
+	}
+	if tail.n > int64(len(file))+64<<10 {
+		t.Errorf("read %d bytes for a header declaring %d", tail.n, len(file))
+	}
+}
+
+// TestCheckpointSizeIsTheSavedSize: the size Load reads up to is the size
+// Save writes, for one and for more than ten layers (two-digit names).
+func TestCheckpointSizeIsTheSavedSize(t *testing.T) {
+	for _, c := range []Config{{Vocab: 3, Ctx: 2, Dim: 4, Layers: 1, Heads: 2}, {Vocab: 5, Ctx: 3, Dim: 4, Layers: 12, Heads: 1}} {
+		m, _ := New(c, 1)
+		var buf bytes.Buffer
+		if err := m.Save(&buf, []byte("meta!")); err != nil {
+			t.Fatal(err)
+		}
+		if got := checkpointSize(c, 5); got != int64(buf.Len()) {
+			t.Errorf("%+v: checkpointSize %d, Save wrote %d", c, got, buf.Len())
+		}
+	}
+}
+
+// TestLoadRejectsNonFiniteWeights: a checkpoint holding NaN or Inf (with a
+// valid checksum) loaded, and failed much later as "json: unsupported value:
+// NaN". Load names the tensor.
+func TestLoadRejectsNonFiniteWeights(t *testing.T) {
+	m, file := checkpointBytes(t)
+	off := offsetOf(t, file, m, "h0.mlp.w")
+	for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		b := bytes.Clone(file)
+		binary.LittleEndian.PutUint32(b[off+4*5:], math.Float32bits(v))
+		_, _, err := Load(bytes.NewReader(reseal(b)))
+		if err == nil || !strings.Contains(err.Error(), "tensor h0.mlp.w") || !strings.Contains(err.Error(), "index 5") {
+			t.Errorf("weight %v: %v", v, err)
+		}
+	}
 }

@@ -2,8 +2,10 @@ package pretrain
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/copsdlab/copsd/core/model"
@@ -35,14 +37,39 @@ func Decode(r io.Reader) (*Base, error) {
 	if m.Config().Vocab != w.Vocab.Size() {
 		return nil, fmt.Errorf("checkpoint vocabulary has %d tokens, the world has %d", m.Config().Vocab, w.Vocab.Size())
 	}
+	if err := meta.agrees(m.Config()); err != nil {
+		return nil, err
+	}
 	return &Base{Model: m, Meta: meta, World: w}, nil
+}
+
+// agrees reports metadata that contradicts the header: a base checkpoint's
+// metadata records the config it was trained with, and a file whose two
+// accounts differ was edited or assembled by hand, so neither can be trusted.
+func (m Meta) agrees(header model.Config) error {
+	if m.Kind != "base" {
+		return fmt.Errorf("checkpoint metadata says kind %q; a base checkpoint says \"base\"", m.Kind)
+	}
+	if m.Config.Model != header {
+		return fmt.Errorf("checkpoint metadata records model %+v but the header holds %+v", m.Config.Model, header)
+	}
+	if len(m.LossTrace) > TraceLen || len(m.LossTrace) > m.Config.Steps {
+		return fmt.Errorf("checkpoint metadata records %d losses for %d steps (at most %d are kept)", len(m.LossTrace), m.Config.Steps, TraceLen)
+	}
+	return nil
 }
 
 // DecodeBytes is Decode over an in-memory checkpoint (the browser fetches one).
 func DecodeBytes(b []byte) (*Base, error) { return Decode(bytes.NewReader(b)) }
 
-// Open reads a base checkpoint file.
+// Open reads a base checkpoint file: a regular file only, since opening a
+// FIFO waits for a writer and a device never ends.
 func Open(path string) (*Base, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (a directory, device or pipe); a checkpoint is a file such as assets/models/base-rho50.ckpt", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -58,7 +85,18 @@ func Open(path string) (*Base, error) {
 // Save writes the trainer's model and metadata to path atomically: a
 // temporary file in the same directory, synced, then renamed, so a crash never
 // leaves a half-written checkpoint under the final name.
-func (t *Trainer) Save(path string) error {
+// Errors name path, not the temporary file.
+func (t *Trainer) Save(path string) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("writing %s: %w", path, withoutPath(err))
+		}
+	}()
+	// Renaming over a device (-out /dev/null) would replace the device
+	// itself.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
 	tmp, err := os.CreateTemp(dirOf(path), ".ckpt-*")
 	if err != nil {
 		return err
@@ -76,6 +114,20 @@ func (t *Trainer) Save(path string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// withoutPath is err without the (temporary) path an *fs.PathError or
+// *os.LinkError names.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }
 
 func dirOf(path string) string {

@@ -74,6 +74,23 @@ func (c Config) Defaults() Config {
 	return c
 }
 
+// validate refuses a config that cannot train or whose model no checkpoint
+// could hold (checked before the weights are allocated).
+func (c Config) validate() error {
+	switch {
+	case c.Steps < 1 || c.Batch < 1:
+		return errors.New("pretrain: steps and batch must be positive")
+	case !(c.LR > 0 && c.LR < 1):
+		return fmt.Errorf("pretrain: lr = %v, want (0, 1)", c.LR)
+	case !(c.MinLRFrac >= 0 && c.MinLRFrac <= 1) || !(c.WeightDecay >= 0 && c.WeightDecay < 1) || !(c.ClipNorm > 0) || math.IsInf(float64(c.ClipNorm), 0) || c.Warmup < 0:
+		return fmt.Errorf("pretrain: min_lr_frac %v, weight_decay %v, clip_norm %v or warmup %d out of range", c.MinLRFrac, c.WeightDecay, c.ClipNorm, c.Warmup)
+	}
+	if err := c.Model.Validate(); err != nil {
+		return err
+	}
+	return c.Model.FitsCheckpoint()
+}
+
 // TraceLen is how many per-step losses a checkpoint records exactly, so a test
 // can prove the recipe still reproduces the shipped weights.
 const TraceLen = 20
@@ -131,12 +148,12 @@ func New(cfg Config) (*Trainer, error) {
 	}
 	cfg.World = w.Cfg
 	cfg.Model.Vocab = w.Vocab.Size()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	m, err := model.New(cfg.Model, cfg.Seed)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Steps < 1 || cfg.Batch < 1 {
-		return nil, errors.New("pretrain: steps and batch must be positive")
 	}
 	t := &Trainer{
 		Cfg: cfg, World: w, Model: m,

@@ -2,12 +2,14 @@ package pretrain
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/copsdlab/copsd/core/model"
 	"github.com/copsdlab/copsd/core/world"
 )
 
@@ -132,4 +134,41 @@ func f32bytes(xs []float32) []byte {
 		out = append(out, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
 	}
 	return out
+}
+
+// TestCheckpointMetaContradictingHeaderIsRejected: a checkpoint whose
+// metadata records another model than its header holds was accepted.
+func TestCheckpointMetaContradictingHeaderIsRejected(t *testing.T) {
+	good, err := os.ReadFile(shipped[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, metaBytes, err := model.Load(bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(*Meta){
+		"dim":    func(mt *Meta) { mt.Config.Model.Dim = 128 },
+		"layers": func(mt *Meta) { mt.Config.Model.Layers = 7 },
+		"vocab":  func(mt *Meta) { mt.Config.Model.Vocab++ },
+		"kind":   func(mt *Meta) { mt.Kind = "student" },
+		"trace":  func(mt *Meta) { mt.LossTrace = make([]float32, TraceLen+1) },
+	} {
+		meta, err := DecodeMeta(metaBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(&meta)
+		b, _ := json.Marshal(meta)
+		var buf bytes.Buffer
+		if err := m.Save(&buf, b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeBytes(buf.Bytes()); err == nil || !strings.Contains(err.Error(), "metadata") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := DecodeBytes(good); err != nil {
+		t.Fatalf("the shipped checkpoint: %v", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // A constitution is a short list of rules in the world's own words, one rule a
@@ -19,6 +20,9 @@ import (
 //
 // Documents that carry a constitution follow its rules; see Author for the
 // over-cautious authors the Rho knob adds.
+
+// byteOrderMark is U+FEFF as UTF-8, which some editors put first in a file.
+const byteOrderMark = "\uFEFF"
 
 // MaxConstitutionRules bounds a constitution so a dialogue fits the context.
 const MaxConstitutionRules = 12
@@ -81,10 +85,16 @@ func (w *World) ParseConstitution(text string) (Constitution, error) {
 
 // ParseConstitution parses constitution text against the vocabulary alone,
 // as World.ParseConstitution does (constitutions do not depend on a world's
-// config): for callers that need no prompts, like the class board.
+// config): for callers that need no prompts, like the class board. A leading
+// UTF-8 byte order mark, which some editors write, is skipped; text that is
+// not UTF-8 (a file saved as UTF-16, say) is refused as such.
 func (v *Vocab) ParseConstitution(text string) (Constitution, error) {
 	if len(text) > MaxConstitutionBytes {
 		return Constitution{}, fmt.Errorf("constitution is %d bytes; at most %d are read (%d rules fit the model's context)", len(text), MaxConstitutionBytes, MaxConstitutionRules)
+	}
+	text = strings.TrimPrefix(text, byteOrderMark)
+	if !utf8.ValidString(text) {
+		return Constitution{}, errors.New("constitution text is not UTF-8: save it as UTF-8 (plain text)")
 	}
 	words := Split(text)
 	if len(words) == 0 || (len(words) == 1 && words[0] == "none") {

@@ -2,6 +2,7 @@ package world
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -56,5 +57,45 @@ func TestOverlongConstitutionIsRefusedQuickly(t *testing.T) {
 	var uw *UnknownWordsError
 	if !errors.As(err, &uw) || len(uw.Words) != 1 || len(uw.Words[0].Suggestions) != 0 {
 		t.Errorf("a 3000-letter word: %v", err)
+	}
+}
+
+// TestUnknownWordsAreDeduplicatedAndBounded: a 4 KB constitution of
+// repeated unknown words gave a 6.4 KB error, each repeat listed again.
+func TestUnknownWordsAreDeduplicatedAndBounded(t *testing.T) {
+	w, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.ParseConstitution(strings.Repeat("zorp blix . ", 340)[:4000])
+	var uw *UnknownWordsError
+	if !errors.As(err, &uw) || len(uw.Words) != 2 || uw.More != 0 || len(err.Error()) > 200 {
+		t.Errorf("repeated words: %v", err)
+	}
+	var many []string
+	for i := range 500 {
+		many = append(many, fmt.Sprintf("q%dx", i))
+	}
+	_, err = w.ParseConstitution(strings.Join(many, " "))
+	if !errors.As(err, &uw) || len(uw.Words) != MaxUnknownListed || uw.More != 500-MaxUnknownListed ||
+		!strings.HasSuffix(err.Error(), fmt.Sprintf("and %d more", 500-MaxUnknownListed)) || len(err.Error()) > 1000 {
+		t.Errorf("500 distinct words: %d bytes: %v", len(err.Error()), err)
+	}
+}
+
+// TestConstitutionBOMIsSkipped: a UTF-8 byte order mark, which some editors
+// write first, made the first word unknown; text that is not UTF-8 at all
+// (a file saved as UTF-16) is refused as such.
+func TestConstitutionBOMIsSkipped(t *testing.T) {
+	w, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.ParseConstitution("\ufeffrefuse weapons .")
+	if err != nil || c.Text != "refuse weapons ." {
+		t.Errorf("with a BOM: %q, %v", c.Text, err)
+	}
+	if _, err := w.ParseConstitution("\xff\xfer\x00e\x00"); err == nil || !strings.Contains(err.Error(), "not UTF-8") {
+		t.Errorf("UTF-16: %v", err)
 	}
 }

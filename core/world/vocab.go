@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Special markers. Pad is id 0.
@@ -107,11 +108,17 @@ type UnknownWord struct {
 	Suggestions []string `json:"suggestions"`
 }
 
-// UnknownWordsError lists every unknown word of a text, each with the closest
-// known words.
+// UnknownWordsError lists the distinct unknown words of a text, each once
+// (at its first position) with the closest known words: at most
+// MaxUnknownListed of them, so that pasting a page of foreign text gives a
+// short error, and More counts the distinct ones left out.
 type UnknownWordsError struct {
 	Words []UnknownWord
+	More  int
 }
+
+// MaxUnknownListed bounds the unknown words an UnknownWordsError lists.
+const MaxUnknownListed = 8
 
 func (e *UnknownWordsError) Error() string {
 	parts := make([]string, len(e.Words))
@@ -123,10 +130,14 @@ func (e *UnknownWordsError) Error() string {
 		}
 	}
 	noun := "word"
-	if len(parts) > 1 {
+	if len(parts)+e.More > 1 {
 		noun = "words"
 	}
-	return fmt.Sprintf("unknown %s: %s", noun, strings.Join(parts, ", "))
+	more := ""
+	if e.More > 0 {
+		more = fmt.Sprintf(" and %d more", e.More)
+	}
+	return fmt.Sprintf("unknown %s: %s%s", noun, strings.Join(parts, ", "), more)
 }
 
 func quoteAll(ws []string) []string {
@@ -137,24 +148,48 @@ func quoteAll(ws []string) []string {
 	return out
 }
 
-// Encode turns text into token ids. Every unknown word is reported, with
+// Encode turns text into token ids. Unknown words are reported, with
 // suggestions, in an *UnknownWordsError; nothing is dropped silently.
 func (v *Vocab) Encode(text string) ([]int32, error) {
 	words := Split(text)
 	ids := make([]int32, 0, len(words))
-	var unknown []UnknownWord
+	var unknown *UnknownWordsError
+	seen := map[string]bool{}
 	for i, w := range words {
 		id, ok := v.ids[w]
-		if !ok {
-			unknown = append(unknown, UnknownWord{Word: w, Index: i, Suggestions: v.Suggest(w, 3)})
+		if ok {
+			ids = append(ids, id)
 			continue
 		}
-		ids = append(ids, id)
+		if unknown == nil {
+			unknown = &UnknownWordsError{}
+		}
+		switch {
+		case seen[w]:
+		case len(unknown.Words) < MaxUnknownListed:
+			unknown.Words = append(unknown.Words, UnknownWord{Word: clipWord(w), Index: i, Suggestions: v.Suggest(w, 3)})
+		default:
+			unknown.More++
+		}
+		seen[w] = true
 	}
-	if len(unknown) > 0 {
-		return nil, &UnknownWordsError{Words: unknown}
+	if unknown != nil {
+		return nil, unknown
 	}
 	return ids, nil
+}
+
+// clipWord shortens a long unknown word for an error message: no known word
+// is longer than maxSuggestLen, so the rest says nothing more.
+func clipWord(w string) string {
+	if len(w) <= maxSuggestLen {
+		return w
+	}
+	cut := maxSuggestLen
+	for cut > 0 && !utf8.RuneStart(w[cut]) {
+		cut--
+	}
+	return w[:cut] + "…"
 }
 
 // mustEncode encodes the world's own text, which is known to be in the vocabulary.

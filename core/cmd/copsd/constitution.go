@@ -2,24 +2,26 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/copsdlab/copsd/core/world"
 )
 
-// lookupConstitution resolves -constitution: a preset's name, a path to a
-// file holding rules, or rules text. Reading the file is the CLI's job; the
-// world only ever sees names and text.
+// lookupConstitution reads -constitution: a preset name, a file holding a
+// constitution, or the rule text itself. Files are read here, not in the
+// world, and only regular files, through a byte limit: a device such as
+// /dev/zero or a FIFO would never end. An argument that looks like a path
+// but names no file says so rather than being read as rule text.
 func lookupConstitution(w *world.World, arg string) (world.Constitution, error) {
 	if _, ok := world.PresetNamed(arg); ok {
 		return w.LookupConstitution(arg)
 	}
-	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
-		if st.Size() > world.MaxConstitutionBytes {
-			return world.Constitution{}, fmt.Errorf("constitution file %s is %d bytes; a constitution is at most %d", arg, st.Size(), world.MaxConstitutionBytes)
-		}
-		b, err := os.ReadFile(arg)
+	if _, err := os.Lstat(arg); err == nil {
+		b, err := readConstitutionFile(arg)
 		if err != nil {
 			return world.Constitution{}, err
 		}
@@ -29,11 +31,84 @@ func lookupConstitution(w *world.World, arg string) (world.Constitution, error) 
 		}
 		return c, nil
 	}
-	if !strings.ContainsAny(arg, " .") {
-		// A single word is a misspelt preset or a missing file, not a rule.
-		return world.Constitution{}, fmt.Errorf("unknown constitution %q: not a preset (%s) and not a file", arg, strings.Join(world.PresetNames(), ", "))
+	if looksLikePath(arg) {
+		return world.Constitution{}, fmt.Errorf("constitution file %s: no such file", arg)
 	}
-	return w.ParseConstitution(arg)
+	if !strings.ContainsAny(arg, " .") {
+		return world.Constitution{}, fmt.Errorf("unknown constitution %q: not a preset (%s), a file or rule text", arg, strings.Join(world.PresetNames(), ", "))
+	}
+	c, err := w.ParseConstitution(arg)
+	if err != nil && endsLikeFileName.MatchString(arg) {
+		return world.Constitution{}, fmt.Errorf("constitution file %q: no such file (and as rule text: %w)", arg, err)
+	}
+	if err != nil {
+		return world.Constitution{}, fmt.Errorf("constitution: %w", err)
+	}
+	return c, nil
+}
+
+// endsLikeFileName matches text whose last word is a file name with an
+// extension ("my rules.txt"), for an error that says no such file exists.
+var endsLikeFileName = regexp.MustCompile(`[^\s.]\.[A-Za-z][A-Za-z0-9]{0,7}$`)
+
+// pathLike matches a path separator, or a name ending in a file extension
+// ("rules.txt", "safety.md"): rule text ends with a word or ".", never with
+// a dot glued to letters.
+var pathLike = regexp.MustCompile(`[/\\]|^~|` + endsLikeFileName.String())
+
+func looksLikePath(arg string) bool {
+	return !strings.ContainsAny(arg, " \t\n") && pathLike.MatchString(arg)
+}
+
+// readConstitutionFile reads a regular file of at most
+// world.MaxConstitutionBytes.
+func readConstitutionFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("constitution file: %w", err)
+	}
+	if err := regularFile(path, st); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("constitution file: %w", err)
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("constitution file: %w", err)
+	}
+	if err := regularFile(path, st); err != nil { // replaced since the first look
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, world.MaxConstitutionBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("constitution file: %w", err)
+	}
+	if len(b) > world.MaxConstitutionBytes {
+		return nil, fmt.Errorf("constitution file %s is more than %d bytes; a constitution (at most %d rules) is far shorter", path, world.MaxConstitutionBytes, world.MaxConstitutionRules)
+	}
+	return b, nil
+}
+
+// regularFile refuses anything but a regular file, naming what it is.
+func regularFile(path string, st fs.FileInfo) error {
+	m := st.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	kind := "not a regular file"
+	switch {
+	case m.IsDir():
+		kind = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		kind = "a socket"
+	case m&fs.ModeDevice != 0:
+		kind = "a device"
+	}
+	return fmt.Errorf("%s is %s, not a regular file: give a preset, a text file or the rules themselves", path, kind)
 }
 
 // constitutionText resolves -constitution to the config's rule text, "none"
@@ -41,7 +116,7 @@ func lookupConstitution(w *world.World, arg string) (world.Constitution, error) 
 func constitutionText(w *world.World, arg string) (string, error) {
 	c, err := lookupConstitution(w, arg)
 	if err != nil {
-		return "", fmt.Errorf("constitution: %w", err)
+		return "", err
 	}
 	return c.Spec(), nil
 }

@@ -16,20 +16,20 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("eval", stderr)
 	ckpt := fs.String("ckpt", "", "base checkpoint (required)")
 	cons := fs.String("constitution", "none", "preset name ("+strings.Join(world.PresetNames(), ", ")+"), a file, or rule text")
-	samples := fs.Int("samples", 4, "samples per held-out prompt")
-	temp := fs.Float64("temp", 1, "sampling temperature")
-	topk := fs.Int("topk", 0, "top-k sampling (0: full vocabulary)")
-	seed := fs.Uint64("seed", 1, "sampling seed")
+	samples := intFlag(fs, "samples", 4, 1, eval.MaxSamples, "samples per held-out prompt")
+	temp := floatFlag(fs, "temp", 1, tempRange, "sampling temperature")
+	topk := intFlag(fs, "topk", 0, 0, maxTopK, "top-k sampling (0: full vocabulary)")
+	seed := seedFlag(fs, "seed", 1, "sampling seed")
 	asJSON := fs.Bool("json", false, "print one JSON object (the default output is a table)")
-	show := fs.Int("show", 0, "also print this many sampled responses per family")
+	show := intFlag(fs, "show", 0, 0, eval.MaxSamples, "also print this many sampled responses per family")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *samples < 1 || *temp <= 0 {
-		return errors.New("-samples must be ≥ 1 and -temp > 0")
-	}
 	base, c, err := loadWithConstitution(*ckpt, *cons)
 	if err != nil {
+		return err
+	}
+	if err := checkTopK(*topk, base.Model.Config().Vocab); err != nil {
 		return err
 	}
 	m, ss, err := eval.Evaluate(base.Model, base.World, c, eval.Options{Samples: *samples, Temperature: float32(*temp), TopK: *topk, Seed: *seed})
@@ -39,9 +39,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, m)
 	}
-	b, _ := json.Marshal(m)
-	var kv map[string]any
-	json.Unmarshal(b, &kv)
+	kv, err := jsonFields(m)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "%s under constitution %q\n", *ckpt, orNone(c.Text))
 	for _, k := range []string{"safety", "helpfulness", "borderline_helpfulness", "over_refusal", "reasoning", "length_benign", "entropy", "distinct2", "n_prompts", "n_samples"} {
 		fmt.Fprintf(stdout, "  %-24s %v\n", k, kv[k])
@@ -57,6 +58,20 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// jsonFields is v's JSON object as a map, for printing fields by their JSON
+// names. A metric that JSON cannot hold (NaN) is an error, not "<nil>".
+func jsonFields(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	var kv map[string]any
+	if err := json.Unmarshal(b, &kv); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return kv, nil
 }
 
 func orNone(s string) string {
@@ -76,7 +91,7 @@ func loadWithConstitution(ckpt, cons string) (*pretrain.Base, world.Constitution
 	}
 	c, err := lookupConstitution(base.World, cons)
 	if err != nil {
-		return nil, world.Constitution{}, fmt.Errorf("constitution: %w", err)
+		return nil, world.Constitution{}, err
 	}
 	return base, c, nil
 }

@@ -36,8 +36,14 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// errUsage marks an error already explained by the flag package's usage text.
+// errUsage marks a command line the flags do not accept: exit status 2.
 var errUsage = errors.New("usage")
+
+// usageError is a one-line complaint about the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string        { return e.msg }
+func (e usageError) Is(target error) bool { return target == errUsage }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -56,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			case errors.Is(err, flag.ErrHelp):
 				return 0
 			case errors.Is(err, errUsage):
+				fmt.Fprintf(stderr, "copsd %s: %v (run 'copsd %s -h' for its flags)\n", c.name, err, c.name)
 				return 2
 			default:
 				fmt.Fprintf(stderr, "copsd %s: %v\n", c.name, err)
@@ -83,18 +90,23 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags and rejects stray positional arguments.
+// parse parses flags and rejects stray positional arguments. A bad flag
+// is one line naming it (the flag package would print every flag after it);
+// -h prints every flag.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
-		fs.Usage()
-		return errUsage
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(out, "usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	case err != nil:
+		return usageError{err.Error()}
+	case fs.NArg() > 0:
+		return usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	return nil
 }

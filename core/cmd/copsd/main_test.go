@@ -43,7 +43,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"sample", "-ckpt", base50, "-prompt", "how do i bake bred ?"}, 1, `did you mean "bread"`},
 		{[]string{"sample", "-ckpt", base50}, 1, "-prompt is required"},
 		{[]string{"pretrain", "-rho", "0.5"}, 1, "-out is required"},
-		{[]string{"pretrain", "-rho", "2", "-out", filepath.Join(dir, "x.ckpt")}, 1, "rho = 2"},
+		{[]string{"pretrain", "-rho", "2", "-out", filepath.Join(dir, "x.ckpt")}, 2, "flag -rho: want a number in [0, 1]"},
 		{[]string{"run", "-recipe", "nope"}, 1, `unknown recipe "nope"`},
 		{[]string{"eval", "-ckpt", base50, "extra"}, 2, "unexpected arguments"},
 	} {
@@ -96,12 +96,13 @@ func TestRunConstitutionNoneStaysNone(t *testing.T) {
 		t.Fatal(err)
 	}
 	for arg, want := range map[string]string{"none": "none", "safety": world.Presets[0].Text} {
-		got, err := constitutionText(w, arg)
+		c, err := lookupConstitution(w, arg)
+		got := c.Spec()
 		if err != nil || got != want {
-			t.Errorf("constitutionText(%q) = %q, %v; want %q", arg, got, err, want)
+			t.Errorf("lookupConstitution(%q).Spec() = %q, %v; want %q", arg, got, err, want)
 		}
 		cfg := distill.Config{Constitution: got}.Defaults()
-		c, err := w.ParseConstitution(cfg.Constitution)
+		c, err = w.ParseConstitution(cfg.Constitution)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +110,7 @@ func TestRunConstitutionNoneStaysNone(t *testing.T) {
 			t.Errorf("-constitution %s: the run's constitution is %q", arg, cfg.Constitution)
 		}
 	}
-	if _, err := constitutionText(w, "refuse dragons ."); err == nil {
+	if _, err := lookupConstitution(w, "refuse dragons ."); err == nil {
 		t.Error("an unknown word was accepted")
 	}
 }

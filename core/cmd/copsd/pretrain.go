@@ -13,17 +13,20 @@ import (
 	"github.com/copsdlab/copsd/core/pretrain"
 )
 
+// maxPretrainSteps bounds -steps: the shipped models take 6000.
+const maxPretrainSteps = 1000000
+
 func runPretrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("pretrain", stderr)
 	var cfg pretrain.Config
-	fs.Float64Var(&cfg.World.Rho, "rho", 0, "leakage knob: probability that a constitution-carrying document has an over-cautious author")
-	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the weights and the document stream")
-	fs.IntVar(&cfg.Steps, "steps", 0, "training steps (default 6000)")
-	fs.IntVar(&cfg.Batch, "batch", 0, "documents per step (default 32)")
-	lr := fs.Float64("lr", 0, "peak learning rate (default 3e-3)")
-	fs.IntVar(&cfg.Model.Dim, "dim", 0, "model width C (default 64)")
-	fs.IntVar(&cfg.Model.Layers, "layers", 0, "transformer layers (default 2)")
-	fs.IntVar(&cfg.Model.Heads, "heads", 0, "attention heads (default 4)")
+	rho := floatFlag(fs, "rho", 0, floatRange{lo: 0, hi: 1}, "leakage knob: probability that a constitution-carrying document has an over-cautious author")
+	seed := seedFlag(fs, "seed", 1, "seed of the weights and the document stream")
+	steps := intFlag(fs, "steps", 6000, 1, maxPretrainSteps, "training steps")
+	batch := intFlag(fs, "batch", 32, 1, 1024, "documents per step")
+	lr := floatFlag(fs, "lr", 3e-3, floatRange{lo: 0, hi: 1, openLo: true, openHi: true}, "peak learning rate")
+	dim := intFlag(fs, "dim", 64, 1, 1024, "model width C")
+	layers := intFlag(fs, "layers", 2, 1, 32, "transformer layers")
+	heads := intFlag(fs, "heads", 4, 1, 64, "attention heads (must divide -dim)")
 	out := fs.String("out", "", "checkpoint file to write (required)")
 	quiet := fs.Bool("q", false, "no progress output")
 	if err := parse(fs, args); err != nil {
@@ -32,10 +35,14 @@ func runPretrain(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("-out is required: the checkpoint file to write")
 	}
-	if cfg.Steps < 0 || cfg.Batch < 0 {
-		return errors.New("-steps and -batch must be positive")
+	if *dim%*heads != 0 {
+		return usageError{fmt.Sprintf("-dim %d is not a multiple of -heads %d", *dim, *heads)}
 	}
-	cfg.LR = float32(*lr)
+	cfg.World.Rho, cfg.Seed, cfg.Steps, cfg.Batch, cfg.LR = *rho, *seed, *steps, *batch, float32(*lr)
+	cfg.Model.Dim, cfg.Model.Layers, cfg.Model.Heads = *dim, *layers, *heads
+	if err := checkOutput("out", *out); err != nil {
+		return err
+	}
 	t, err := pretrain.New(cfg)
 	if err != nil {
 		return err

@@ -35,11 +35,11 @@ type job struct {
 
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("reproduce", stderr)
-	seeds := fs.Int("seeds", 3, "seeds per recipe (1..N)")
+	seeds := intFlag(fs, "seeds", 3, 1, 20, "seeds per recipe (1..N)")
 	out := fs.String("out", "", "output directory (required): report.md, figures, runs/*.json")
 	models := fs.String("models", "assets/models", "directory holding base-rho50.ckpt and base-rho0.ckpt")
-	steps := fs.Int("steps", 0, "steps per run (default: each recipe's)")
-	jobs := fs.Int("jobs", 2, "runs in parallel")
+	steps := intFlag(fs, "steps", 0, 1, int(distill.StepsRange.Hi), "steps per run (default: each recipe's)")
+	jobs := intFlag(fs, "jobs", 2, 1, 64, "runs in parallel")
 	only := fs.String("recipes", "", "comma-separated recipes to run (default: the whole suite)")
 	force := fs.Bool("force", false, "rerun runs whose JSON already exists")
 	quiet := fs.Bool("q", false, "no progress lines")
@@ -54,9 +54,6 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("-out is required")
 	}
-	if *seeds < 1 || *seeds > 20 || *jobs < 1 || *steps < 0 {
-		return errors.New("-seeds must be 1..20, -jobs ≥ 1, -steps ≥ 0")
-	}
 	filter := map[string]bool{}
 	for _, r := range strings.Split(*only, ",") {
 		if r = strings.TrimSpace(r); r != "" {
@@ -67,7 +64,12 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(*out, "runs"), 0o755); err != nil {
-		return err
+		return fmt.Errorf("-out %s: %v", *out, pathless(err))
+	}
+	for _, p := range []string{filepath.Join(*out, "report.md"), filepath.Join(*out, "runs", "run.json")} {
+		if err := checkOutput("out", p); err != nil {
+			return err
+		}
 	}
 	todo, err := suiteJobs(*models, *out, *seeds, filter, *jobs > 1)
 	if err != nil {

@@ -21,19 +21,19 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	recipe := fs.String("recipe", "opsd-rkl", "recipe: "+strings.Join(distill.RecipeNames(), ", "))
 	ckpt := fs.String("ckpt", "assets/models/base-rho50.ckpt", "base checkpoint")
-	seed := fs.Uint64("seed", 1, "run seed (rollouts, prompts, evaluation)")
-	steps := fs.Int("steps", 0, "distillation steps (default: the recipe's)")
-	cons := fs.String("constitution", "", "constitution preset or rule text (default: the recipe's, safety)")
-	lr := fs.Float64("lr", 0, "student learning rate (default: the recipe's)")
-	evalEvery := fs.Int("eval-every", 0, "evaluate every N steps (default: the recipe's)")
+	seed := seedFlag(fs, "seed", 1, "run seed (rollouts, prompts, evaluation)")
+	steps := intFlag(fs, "steps", 0, 1, int(distill.StepsRange.Hi), "distillation steps (default: the recipe's)")
+	cons := fs.String("constitution", "", "constitution preset, file or rule text (default: the recipe's, safety)")
+	lr := floatFlag(fs, "lr", 0, closed(distill.LRRange), "student learning rate (default: the recipe's)")
+	evalEvery := intFlag(fs, "eval-every", 0, 1, int(distill.StepsRange.Hi), "evaluate every N steps (default: the recipe's)")
 	jsonOut := fs.String("json", "", "write the run report (JSON) to this file")
 	trace := fs.String("trace", "", "write the token-level probe records (JSON lines) to this file")
 	traceFull := fs.Bool("trace-full", false, "with -trace: add both models' full next-token log-probabilities to every probe token")
 	leak := fs.Bool("leakage", true, "measure the constitution's leakage on the teacher")
 	teacher := fs.String("teacher", "", "teacher: frozen, ema or live (default: the recipe's)")
-	temp := fs.Float64("temp", 0, "student sampling temperature (default: the recipe's)")
-	kl := fs.Float64("kl", -1, "k3 KL penalty to the initial student (default: the recipe's; 0 turns it off)")
-	evalSamples := fs.Int("eval-samples", 0, "samples per held-out prompt at each evaluation (default: the recipe's, 2)")
+	temp := floatFlag(fs, "temp", 0, tempRange, "student sampling temperature (default: the recipe's)")
+	kl := floatFlag(fs, "kl", 0, floatRange{lo: 0, hi: maxKL}, "k3 KL penalty to the initial student (default: the recipe's; 0 turns it off)")
+	evalSamples := intFlag(fs, "eval-samples", 0, 1, distill.MaxEvalSamples, "samples per held-out prompt at each evaluation (default: the recipe's, 2)")
 	quiet := fs.Bool("q", false, "no progress output")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -43,50 +43,56 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Seed = *seed
-	if *steps < 0 || *lr < 0 || *evalEvery < 0 || *evalSamples < 0 {
-		return errors.New("-steps, -lr, -eval-every and -eval-samples must be positive")
-	}
-	if *kl < 0 && *kl != -1 {
-		return fmt.Errorf("-kl = %v: want 0 (off) or more", *kl)
-	}
-	if *kl >= 0 {
+	set := func(name string) bool { return isSet(fs, name) }
+	if set("kl") {
 		cfg.KLCoef = *kl
 	}
-	if *evalSamples > 0 {
+	if set("eval-samples") {
 		cfg.EvalSamples = *evalSamples
 	}
-	if *steps > 0 {
+	if set("steps") {
 		cfg.Steps = *steps
 	}
-	if *lr > 0 {
+	if set("lr") {
 		cfg.LR = float32(*lr)
 	}
-	if *evalEvery > 0 {
+	if set("eval-every") {
 		cfg.EvalEvery = *evalEvery
 	}
-	if *teacher != "" {
+	if set("teacher") {
 		cfg.Teacher = distill.TeacherMode(*teacher)
 	}
-	if *temp > 0 {
+	if set("temp") {
 		cfg.Temperature = float32(*temp)
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if *traceFull && *trace == "" {
+		return errors.New("-trace-full needs -trace FILE: it adds to the trace's records")
+	}
+	if *jsonOut != "" {
+		if err := checkOutput("json", *jsonOut); err != nil {
+			return err
+		}
+	}
+	if *ckpt == "" {
+		return errors.New("-ckpt is empty: give a base checkpoint such as assets/models/base-rho50.ckpt")
 	}
 	base, err := pretrain.Open(*ckpt)
 	if err != nil {
 		return err
 	}
 	if *cons != "" {
-		text, err := constitutionText(base.World, *cons)
+		c, err := lookupConstitution(base.World, *cons)
 		if err != nil {
 			return err
 		}
-		cfg.Constitution = text
-	}
-	if *traceFull && *trace == "" {
-		return errors.New("-trace-full needs -trace FILE: it adds to the trace's records")
+		cfg.Constitution = c.Spec()
 	}
 	var traceW io.Writer // nil unless -trace: never a nil *os.File in an interface
 	if *trace != "" {
-		f, err := os.Create(*trace)
+		f, err := checkStream("trace", *trace)
 		if err != nil {
 			return err
 		}
@@ -94,7 +100,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		traceW = f
 	}
 	start := time.Now()
-	rep, err := execute(base, filepath.Base(*ckpt), cfg, *leak, !*quiet, stderr, traceOptions{w: traceW, full: *traceFull})
+	rep, err := execute(base, modelLabel(*ckpt), cfg, *leak, !*quiet, stderr, traceOptions{w: traceW, full: *traceFull})
 	if err != nil {
 		return err
 	}
@@ -183,14 +189,13 @@ func execute(base *pretrain.Base, modelName string, cfg distill.Config, leakage,
 	return &s.Report, nil
 }
 
-func writeJSONFile(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", " ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+// modelLabel is the model name a run report records for a checkpoint path:
+// its file name without ".ckpt", as `copsd reproduce` names its models, so the
+// report finds a run whichever command made it.
+func modelLabel(ckptPath string) string {
+	return strings.TrimSuffix(filepath.Base(ckptPath), ".ckpt")
 }
+
+// maxKL bounds -kl: the recipes use at most 0.1; a penalty a thousand times
+// that only freezes the student.
+const maxKL = 100

@@ -11,15 +11,19 @@ import (
 	"github.com/copsdlab/copsd/core/world"
 )
 
+// maxSampleN bounds -n: each sample is at most eval.MaxResponse tokens and
+// all are kept for the output, a second or so per thousand.
+const maxSampleN = 1000
+
 func runSample(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sample", stderr)
 	ckpt := fs.String("ckpt", "", "base checkpoint (required)")
 	cons := fs.String("constitution", "none", "preset name ("+strings.Join(world.PresetNames(), ", ")+"), a file, or rule text")
 	prompt := fs.String("prompt", "", `the request, in the world's words (required), e.g. "how do i bake bread ?"`)
-	n := fs.Int("n", 4, "number of samples")
-	temp := fs.Float64("temp", 1, "sampling temperature")
-	topk := fs.Int("topk", 0, "top-k sampling (0: full vocabulary)")
-	seed := fs.Uint64("seed", 1, "sampling seed")
+	n := intFlag(fs, "n", 4, 1, maxSampleN, "number of samples")
+	temp := floatFlag(fs, "temp", 1, tempRange, "sampling temperature")
+	topk := intFlag(fs, "topk", 0, 0, maxTopK, "top-k sampling (0: full vocabulary)")
+	seed := seedFlag(fs, "seed", 1, "sampling seed")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -27,11 +31,11 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if *prompt == "" {
 		return errors.New(`-prompt is required, e.g. -prompt "how do i bake bread ?"`)
 	}
-	if *n < 1 || *temp <= 0 {
-		return errors.New("-n must be ≥ 1 and -temp > 0")
-	}
 	base, c, err := loadWithConstitution(*ckpt, *cons)
 	if err != nil {
+		return err
+	}
+	if err := checkTopK(*topk, base.Model.Config().Vocab); err != nil {
 		return err
 	}
 	w := base.World

@@ -15,7 +15,7 @@ import (
 // it natively and as wasm under Node and compares the outputs byte for byte.
 func runSelfcheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("selfcheck", stderr)
-	steps := fs.Int("steps", pretrain.TraceLen, "training steps")
+	steps := intFlag(fs, "steps", pretrain.TraceLen, 1, 1000, "training steps")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

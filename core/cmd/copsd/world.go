@@ -8,7 +8,7 @@ import (
 
 func runWorld(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("world", stderr)
-	rho := fs.Float64("rho", 0, "leakage knob")
+	rho := floatFlag(fs, "rho", 0, floatRange{lo: 0, hi: 1}, "leakage knob")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

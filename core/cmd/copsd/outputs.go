@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Output files are checked before any training, so that a path that cannot
+// be written fails in a second, not after the whole run; and every error
+// names the path the user gave, never a temporary file beside it.
+
+// checkOutput reports whether path can be written by replacing it (a
+// temporary file in the same directory, renamed over it): the directory
+// exists and takes new files, and path is not a directory or a device
+// (renaming over /dev/null would replace the device itself).
+func checkOutput(flagName, path string) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("-%s %s: not a regular file; give the path of a file to write", flagName, path)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("-%s %s: directory %s does not exist", flagName, path, dir)
+	case err != nil:
+		return fmt.Errorf("-%s %s: %v", flagName, path, pathless(err))
+	case !st.IsDir():
+		return fmt.Errorf("-%s %s: %s is not a directory", flagName, path, dir)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("-%s %s: cannot write in %s: %v", flagName, path, dir, pathless(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// checkStream reports whether path can be opened for writing as a stream
+// (a file, or a device such as /dev/stdout), creating or truncating it.
+func checkStream(flagName, path string) (*os.File, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-%s %s: %v", flagName, path, pathless(err))
+	}
+	return f, nil
+}
+
+// pathless is err without the path an *fs.PathError or *os.LinkError
+// carries, which may be a temporary file's.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, renamed over path once complete: a failure never leaves half a
+// file under the final name. Errors name path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %v", path, pathless(err))
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %v", path, pathless(err))
+	}
+	return nil
+}
+
+// writeJSONFile writes v as indented JSON to path, atomically.
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
