@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce checkpoints clean
+.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -111,6 +111,10 @@ benchbrowser: web chromium
 ## reproduce: the recipe suite over 3 seeds on both base models -> assets/report
 reproduce:
 	$(GO) run ./core/cmd/copsd reproduce -seeds 3 -out assets/report
+
+## report: rebuild assets/report's report.md and figures from its runs, without training
+report:
+	$(GO) run ./core/cmd/copsd report -runs assets/report/runs -out assets/report
 
 ## checkpoints: pretrain the shipped base models from their fixed seeds
 checkpoints:
