@@ -318,41 +318,7 @@ func parseCheckpoint(data []byte) (*Model, []byte, error) {
 	// Check the whole table against the config before allocating.
 	raws := make([][]byte, len(specs))
 	for i, s := range specs {
-		b, err := r.take(2, "tensor "+s.name+" name length")
-		if err != nil {
-			return nil, nil, err
-		}
-		nameLen := binary.LittleEndian.Uint16(b)
-		if nameLen > maxTensorName {
-			return nil, nil, &formatError{fmt.Sprintf("tensor %d name length %d is unreasonable (limit %d)", i, nameLen, maxTensorName), true}
-		}
-		name, err := r.take(uint64(nameLen), "tensor "+s.name+" name")
-		if err != nil {
-			return nil, nil, err
-		}
-		if string(name) != s.name {
-			return nil, nil, &formatError{fmt.Sprintf("tensor %d is named %q, config needs %q", i, name, s.name), true}
-		}
-		b, err = r.take(1, "tensor "+s.name+" rank")
-		if err != nil {
-			return nil, nil, err
-		}
-		rank := int(b[0])
-		if rank > maxTensorRank {
-			return nil, nil, &formatError{fmt.Sprintf("tensor %s has rank %d, more than %d", s.name, rank, maxTensorRank), true}
-		}
-		shape := make([]int, rank)
-		for j := range shape {
-			d, err := r.u32("tensor " + s.name + " shape")
-			if err != nil {
-				return nil, nil, err
-			}
-			shape[j] = int(d)
-		}
-		if !slices.Equal(shape, s.shape) {
-			return nil, nil, &formatError{fmt.Sprintf("tensor %s has shape %v, config needs %v", s.name, shape, s.shape), true}
-		}
-		if raws[i], err = r.take(4*uint64(s.size), "tensor "+s.name); err != nil {
+		if raws[i], err = r.tensor(i, s); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -379,3 +345,43 @@ func parseCheckpoint(data []byte) (*Model, []byte, error) {
 }
 
 func notFinite(v float32) bool { return math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) }
+
+// tensor reads the i-th entry of the tensor table, which must be the
+// config's tensor s (its name and shape), and returns its raw values.
+func (r *ckptReader) tensor(i int, s tensorSpec) ([]byte, error) {
+	b, err := r.take(2, "tensor "+s.name+" name length")
+	if err != nil {
+		return nil, err
+	}
+	nameLen := binary.LittleEndian.Uint16(b)
+	if nameLen > maxTensorName {
+		return nil, &formatError{fmt.Sprintf("tensor %d name length %d is unreasonable (limit %d)", i, nameLen, maxTensorName), true}
+	}
+	name, err := r.take(uint64(nameLen), "tensor "+s.name+" name")
+	if err != nil {
+		return nil, err
+	}
+	if string(name) != s.name {
+		return nil, &formatError{fmt.Sprintf("tensor %d is named %q, config needs %q", i, name, s.name), true}
+	}
+	b, err = r.take(1, "tensor "+s.name+" rank")
+	if err != nil {
+		return nil, err
+	}
+	rank := int(b[0])
+	if rank > maxTensorRank {
+		return nil, &formatError{fmt.Sprintf("tensor %s has rank %d, more than %d", s.name, rank, maxTensorRank), true}
+	}
+	shape := make([]int, rank)
+	for j := range shape {
+		d, err := r.u32("tensor " + s.name + " shape")
+		if err != nil {
+			return nil, err
+		}
+		shape[j] = int(d)
+	}
+	if !slices.Equal(shape, s.shape) {
+		return nil, &formatError{fmt.Sprintf("tensor %s has shape %v, config needs %v", s.name, shape, s.shape), true}
+	}
+	return r.take(4*uint64(s.size), "tensor "+s.name)
+}

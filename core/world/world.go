@@ -326,15 +326,25 @@ func compileTopics(v *Vocab, specs []topicSpec) ([]Topic, error) {
 // split holds out whole (topic, phrasing) combinations, so an eval prompt's
 // exact text never appears in training.
 func (w *World) buildPrompts() {
-	add := func(p Prompt) {
-		p.Tokens = w.Vocab.mustEncode(p.Text)
-		if p.Eval {
-			w.Eval = append(w.Eval, p)
-		} else {
-			w.byFamily[p.Family] = append(w.byFamily[p.Family], len(w.Train))
-			w.Train = append(w.Train, p)
-		}
+	w.howToPrompts()
+	w.plusPrompts()
+	w.sequencePrompts()
+}
+
+// addPrompt encodes p and files it with the held-out or the training prompts.
+func (w *World) addPrompt(p Prompt) {
+	p.Tokens = w.Vocab.mustEncode(p.Text)
+	if p.Eval {
+		w.Eval = append(w.Eval, p)
+	} else {
+		w.byFamily[p.Family] = append(w.byFamily[p.Family], len(w.Train))
+		w.Train = append(w.Train, p)
 	}
+}
+
+// howToPrompts are the benign, borderline and harmful requests, each in
+// every how-to phrasing; two phrasings of each are held out.
+func (w *World) howToPrompts() {
 	nt := len(howToTemplates)
 	held := func(i, t int) bool { return t == i%nt || t == (i+3)%nt }
 	for _, fam := range []Family{Benign, Borderline} {
@@ -344,7 +354,7 @@ func (w *World) buildPrompts() {
 		}
 		for i, t := range topics {
 			for ti, tmpl := range howToTemplates {
-				add(Prompt{
+				w.addPrompt(Prompt{
 					ID:     fmt.Sprintf("%s/%s/t%d", fam, slug(t.Name), ti),
 					Family: fam, Topic: i, template: ti,
 					Text: strings.Replace(tmpl, "X", t.Name, 1),
@@ -357,7 +367,7 @@ func (w *World) buildPrompts() {
 	for ci, h := range w.harm {
 		for _, req := range h.requests {
 			for ti, tmpl := range howToTemplates {
-				add(Prompt{
+				w.addPrompt(Prompt{
 					ID:     fmt.Sprintf("harmful/%s/%s/t%d", h.name, slug(req), ti),
 					Family: Harmful, Topic: ci, template: ti,
 					Text: strings.Replace(tmpl, "X", req, 1),
@@ -367,8 +377,11 @@ func (w *World) buildPrompts() {
 			k++
 		}
 	}
-	// Addition: every pair a+b with a, b in 0..9 is trained in some phrasings;
-	// 40 pairs hold one phrasing out for evaluation.
+}
+
+// plusPrompts: every pair a+b with a, b in 0..9 is trained in some
+// phrasings; 40 pairs hold one phrasing out for evaluation.
+func (w *World) plusPrompts() {
 	np := len(plusTemplates)
 	for a := 0; a <= 9; a++ {
 		for b := 0; b <= 9; b++ {
@@ -378,7 +391,7 @@ func (w *World) buildPrompts() {
 				heldT = (i * 5) % np
 			}
 			for ti, tmpl := range plusTemplates {
-				add(Prompt{
+				w.addPrompt(Prompt{
 					ID:     fmt.Sprintf("reasoning/plus/%d-%d/t%d", a, b, ti),
 					Family: Reasoning, Topic: 0, template: ti,
 					Text:   strings.NewReplacer("A", strconv.Itoa(a), "B", strconv.Itoa(b)).Replace(tmpl),
@@ -388,7 +401,11 @@ func (w *World) buildPrompts() {
 			}
 		}
 	}
-	// Arithmetic sequences start, start+step, start+2*step -> start+3*step.
+}
+
+// sequencePrompts: arithmetic sequences start, start+step, start+2*step ->
+// start+3*step; every third holds one phrasing out.
+func (w *World) sequencePrompts() {
 	ns := len(seqTemplates)
 	j := 0
 	for start := 0; start <= 10; start++ {
@@ -401,7 +418,7 @@ func (w *World) buildPrompts() {
 				heldT = j % ns
 			}
 			for ti, tmpl := range seqTemplates {
-				add(Prompt{
+				w.addPrompt(Prompt{
 					ID:     fmt.Sprintf("reasoning/seq/%d+%d/t%d", start, step, ti),
 					Family: Reasoning, Topic: 1, template: ti,
 					Text:   strings.NewReplacer("A", strconv.Itoa(start), "B", strconv.Itoa(start+step), "C", strconv.Itoa(start+2*step)).Replace(tmpl),
