@@ -11,30 +11,47 @@ import "math"
 // expKernel returns e**x for -700 < x < 700 with relative error below 1e-8
 // (about a tenth of a float32 ulp). It is the float64 core of Exp32 and
 // Tanh32: Cody–Waite reduction x = k·ln2 + r with |r| <= ln2/2, then a
-// degree-7 Taylor polynomial for e**r. Callers handle special values.
+// degree-7 Taylor polynomial for e**r. Callers handle special values. Its
+// parts are small enough for the compiler to inline, which Exp32 relies on:
+// in wasm a call costs about a quarter of Exp32's time.
 func expKernel(x float64) float64 {
-	const (
-		// Adding then subtracting 1.5×2**52 rounds a float64 of
-		// magnitude below 2**51 to the nearest integer (ties to even).
-		roundMagic = 0x1.8p52
-		c2         = 1.0 / 2
-		c3         = 1.0 / 6
-		c4         = 1.0 / 24
-		c5         = 1.0 / 120
-		c6         = 1.0 / 720
-		c7         = 1.0 / 5040
-	)
-	kf := (float64(x*log2e) + roundMagic) - roundMagic
-	r := (x - float64(kf*ln2Hi)) - float64(kf*ln2Lo)
-	p := c6 + float64(r*c7)
-	p = c5 + float64(r*p)
-	p = c4 + float64(r*p)
-	p = c3 + float64(r*p)
-	p = c2 + float64(r*p)
+	kf, r := expReduce(x)
+	return scaleByPow2(expPoly(r), kf)
+}
+
+// The Taylor coefficients 1/n! of expPoly.
+const (
+	expC2 = 1.0 / 2
+	expC3 = 1.0 / 6
+	expC4 = 1.0 / 24
+	expC5 = 1.0 / 120
+	expC6 = 1.0 / 720
+	expC7 = 1.0 / 5040
+)
+
+// expReduce splits x into kf·ln2 + r with kf a whole number and |r| <= ln2/2.
+func expReduce(x float64) (kf, r float64) {
+	// Adding then subtracting 1.5×2**52 rounds a float64 of magnitude
+	// below 2**51 to the nearest integer (ties to even).
+	const roundMagic = 0x1.8p52
+	kf = (float64(x*log2e) + roundMagic) - roundMagic
+	return kf, (x - float64(kf*ln2Hi)) - float64(kf*ln2Lo)
+}
+
+// expPoly is e**r for |r| <= ln2/2, Horner's rule with every product rounded.
+func expPoly(r float64) float64 {
+	p := expC6 + float64(r*expC7)
+	p = expC5 + float64(r*p)
+	p = expC4 + float64(r*p)
+	p = expC3 + float64(r*p)
+	p = expC2 + float64(r*p)
 	p = 1 + float64(r*p)
-	p = 1 + float64(r*p)
-	k := int64(kf) // within [-1022, 1023] on the documented domain
-	return float64(p * math.Float64frombits(uint64(k+1023)<<52))
+	return 1 + float64(r*p)
+}
+
+// scaleByPow2 is p·2**kf for a whole kf within [-1022, 1023].
+func scaleByPow2(p, kf float64) float64 {
+	return float64(p * math.Float64frombits(uint64(int64(kf)+1023)<<52))
 }
 
 // Exp32 returns e**x in float32.
@@ -56,29 +73,8 @@ func Exp32(x float32) float32 {
 	case x < -104: // e**-104 < half the smallest subnormal; includes -Inf
 		return 0
 	}
-	// expKernel, written out: in wasm the call costs about a quarter of
-	// Exp32's time. Keep the two in step (TestExp32MatchesExpKernel).
-	const (
-		roundMagic = 0x1.8p52
-		c2         = 1.0 / 2
-		c3         = 1.0 / 6
-		c4         = 1.0 / 24
-		c5         = 1.0 / 120
-		c6         = 1.0 / 720
-		c7         = 1.0 / 5040
-	)
-	xd := float64(x)
-	kf := (float64(xd*log2e) + roundMagic) - roundMagic
-	r := (xd - float64(kf*ln2Hi)) - float64(kf*ln2Lo)
-	p := c6 + float64(r*c7)
-	p = c5 + float64(r*p)
-	p = c4 + float64(r*p)
-	p = c3 + float64(r*p)
-	p = c2 + float64(r*p)
-	p = 1 + float64(r*p)
-	p = 1 + float64(r*p)
-	k := int64(kf)
-	return float32(float64(p * math.Float64frombits(uint64(k+1023)<<52)))
+	kf, r := expReduce(float64(x))
+	return float32(scaleByPow2(expPoly(r), kf))
 }
 
 // Tanh32 returns the hyperbolic tangent of x in float32.
