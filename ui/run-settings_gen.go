@@ -131,9 +131,10 @@ func (c *RunSettings) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 					_ = vgparent
 					vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "Steps\n      "}
 					vgparent.AppendChild(vgn)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "number"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "1"}, vugu.VGAttribute{Namespace: "", Key: "inputmode", Val: "numeric"}}}
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "number"}, vugu.VGAttribute{Namespace: "", Key: "inputmode", Val: "numeric"}}}
 					vgparent.AppendChild(vgn)
-					vgn.AddAttrInterface("max", state.MaxSteps)
+					vgn.AddAttrInterface("max", knobMax("steps"))
+					vgn.AddAttrInterface("min", knobMin("steps"))
 					{
 						b, err := vjson.Marshal(c.steps())
 						if err != nil {
@@ -209,8 +210,10 @@ func (c *RunSettings) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "output", Attr: []vugu.VGAttribute(nil)}
 							vgparent.AppendChild(vgn)
 							vgn.SetInnerHTML(fmt.Sprintf("%.2f", c.Lab.Settings.Beta))
-							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "range"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "0.05"}, vugu.VGAttribute{Namespace: "", Key: "max", Val: "1"}, vugu.VGAttribute{Namespace: "", Key: "step", Val: "0.05"}}}
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "range"}, vugu.VGAttribute{Namespace: "", Key: "step", Val: "0.05"}}}
 							vgparent.AppendChild(vgn)
+							vgn.AddAttrInterface("max", knobMax("beta"))
+							vgn.AddAttrInterface("min", knobMin("beta"))
 							{
 								b, err := vjson.Marshal(fmt.Sprint(c.Lab.Settings.Beta))
 								if err != nil {
@@ -347,8 +350,10 @@ func (c *RunSettings) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						_ = vgparent
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "Cross-SFT epochs\n        "}
 						vgparent.AppendChild(vgn)
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "number"}, vugu.VGAttribute{Namespace: "", Key: "min", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "max", Val: "20"}, vugu.VGAttribute{Namespace: "", Key: "inputmode", Val: "numeric"}}}
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "number"}, vugu.VGAttribute{Namespace: "", Key: "inputmode", Val: "numeric"}}}
 						vgparent.AppendChild(vgn)
+						vgn.AddAttrInterface("max", knobMax("sft"))
+						vgn.AddAttrInterface("min", knobMin("sft"))
 						{
 							b, err := vjson.Marshal(fmt.Sprint(c.Lab.Settings.SFTEpochs))
 							if err != nil {

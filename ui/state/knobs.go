@@ -98,6 +98,9 @@ var knobs = []knob{
 	knob{key: "class", get: func(s *Settings) string { return s.Class }, set: setClass}.onPage(ptr("")),
 }
 
+// Bounds is the range the row key allows, for the page's inputs.
+func Bounds(key string) distill.Range { return *knobNamed(key).rng }
+
 // knobNamed is the table's row for key; it panics for a key not in the
 // table, a programming error.
 func knobNamed(key string) *knob {
