@@ -26,7 +26,7 @@ func (c *LeakageMeter) missing() string {
 		return ""
 	case r.Report.Config.Privileged == "gold":
 		return "This recipe's teacher sees a gold answer, not a constitution: there is no leakage to measure."
-	case r.Report.Config.Divergence == "reward":
+	case r.Report.Config.Objective == "reward":
 		return "Leakage is measured on the teacher; GRPO has none, but the figures below describe the constitution on this model."
 	}
 	return "The teacher is measured with and without its constitution while training is paused (it takes a few evaluations' time)."

@@ -17,7 +17,7 @@ type RunSettings struct {
 }
 
 var divergences = []struct {
-	d     distill.Divergence
+	d     distill.Objective
 	label string
 }{
 	{distill.ReverseKL, "reverse KL"},
@@ -40,19 +40,11 @@ var groupSizes = []int{2, 4, 8, 16}
 
 var learningRates = []float32{3e-4, 1e-3, 2e-3, 5e-3}
 
-var recipeAbout = map[string]string{
-	"opsd-rkl":     "OPSD: the student samples, the same model shown the constitution scores every token, full-vocabulary reverse KL.",
-	"opsd-fkl":     "OPSD with forward KL, which covers the teacher's modes instead of seeking one.",
-	"opsd-jsd":     "OPSD with the generalised Jensen-Shannon divergence between the two.",
-	"opsd-sampled": "OPSD with COPSD's estimator: the sampled token's log-ratio as a clipped, normalised advantage, PPO-clip.",
-	"copsd":        "COPSD: fine-tune the teacher with the constitution on the student's own answers (Cross-SFT, 2 epochs), then OPSD.",
-	"copsd-5ep":    "Ablation: the Cross-SFT teacher trained 5 epochs.",
-	"copsd-noself": "Ablation: Cross-SFT on harmful prompts only, without the student's own answers.",
-	"grpo":         "GRPO: no teacher; the exact judge's outcome reward, normalised over the group.",
-	"opsd-gold":    "OPSD whose teacher sees an ideal answer instead of a constitution.",
+// recipeAbout is the chosen recipe's sentence (core/distill.Recipes).
+func (c *RunSettings) recipeAbout() string {
+	r, _ := distill.FindRecipe(c.Lab.Settings.Recipe)
+	return r.About
 }
-
-func (c *RunSettings) recipeAbout() string { return recipeAbout[c.Lab.Settings.Recipe] }
 
 func (c *RunSettings) modelLabel(m state.ModelChoice) string {
 	if m.Rho == 0 {
@@ -64,7 +56,7 @@ func (c *RunSettings) modelLabel(m state.ModelChoice) string {
 // knobsHint explains the knobs in force.
 func (c *RunSettings) knobsHint() string {
 	s := c.Lab.Settings
-	div := map[distill.Divergence]string{
+	div := map[distill.Objective]string{
 		distill.ReverseKL: "Reverse KL(student ‖ teacher) seeks one of the teacher's modes",
 		distill.ForwardKL: "Forward KL(teacher ‖ student) covers all of the teacher's modes",
 		distill.JSD:       "JSD(β) interpolates: β = 1 is reverse KL, β → 0 forward KL",

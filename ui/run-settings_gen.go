@@ -178,9 +178,7 @@ func (c *RunSettings) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgparent.AppendChild(vgn)
 						vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 							EventType: "change",
-							Func: func(event vugu.DOMEvent) {
-								c.Lab.SetDivergence(distill.Divergence(event.PropString("target", "value")))
-							},
+							Func:      func(event vugu.DOMEvent) { c.Lab.SetDivergence(distill.Objective(event.PropString("target", "value"))) },
 							// TODO: implement capture, etc. mostly need to decide syntax
 						})
 						{

@@ -20,7 +20,7 @@ func BenchmarkLabStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	base.Model.Workers = 1
-	cfg := Recipes["opsd-rkl"]
+	cfg, _ := Recipe("opsd-rkl")
 	cfg.Steps = 100000
 	r, err := NewRun(base, cfg)
 	if err != nil {

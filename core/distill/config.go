@@ -21,9 +21,9 @@
 package distill
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/copsdlab/copsd/core/world"
 )
@@ -50,7 +50,7 @@ const (
 type Config struct {
 	Recipe string `json:"recipe"` // the preset this config came from; informational only
 
-	Divergence Divergence  `json:"divergence"` // default rkl
+	Objective  Objective   `json:"divergence"` // what the student is trained on; default rkl (the JSON key predates the reward objective)
 	Beta       float64     `json:"beta"`       // JSD weight (TRL convention); default 0.5
 	TokenClip  float64     `json:"token_clip"` // clip each position's divergence at this value (0: off)
 	Teacher    TeacherMode `json:"teacher"`    // default frozen
@@ -98,10 +98,10 @@ type Config struct {
 
 // Defaults returns c with every zero field set to its default.
 func (c Config) Defaults() Config {
-	if c.Divergence == "" {
-		c.Divergence = ReverseKL
+	if c.Objective == "" {
+		c.Objective = ReverseKL
 	}
-	if c.Beta == 0 && c.Divergence == JSD {
+	if c.Beta == 0 && c.Objective == JSD {
 		c.Beta = 0.5
 	}
 	if c.Teacher == "" {
@@ -174,8 +174,8 @@ func (c Config) Defaults() Config {
 func (c Config) Validate() error {
 	// Comparisons are written so that NaN fails them: NaN < 0 is false.
 	switch {
-	case !c.Divergence.Valid():
-		return fmt.Errorf("divergence %q: want rkl, fkl, jsd, sampled or reward", c.Divergence)
+	case !c.Objective.Valid():
+		return fmt.Errorf("divergence %q: want rkl, fkl, jsd, sampled or reward", c.Objective)
 	case !In(BetaRange, c.Beta):
 		return checkIn("beta", BetaRange, c.Beta)
 	case !finiteAtLeast(c.TokenClip, 0):
@@ -188,6 +188,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("privileged %q: want constitution or gold", c.Privileged)
 	case !In(CrossSFTEpochsRange, c.CrossSFTEpochs):
 		return checkIn("cross_sft_epochs", CrossSFTEpochsRange, c.CrossSFTEpochs)
+	case c.CrossSFTEpochs > 0 && c.Teacher == Live:
+		// Cross-SFT fine-tunes a separate teacher; a live teacher is the student.
+		return errors.New("a Cross-SFT teacher must be frozen or EMA, not live")
 	case c.Prompts < 1 || c.Prompts > 64:
 		return fmt.Errorf("prompts = %d: want 1 to 64", c.Prompts)
 	case !In(GRange, c.G):
@@ -238,49 +241,65 @@ func (c Config) EvalSamplesAt(step int, last bool) int {
 	return c.EvalSamples
 }
 
-// Recipes are the named presets of Config. Each is only a Config: nothing in
-// the engine looks at the name.
-var Recipes = map[string]Config{
-	// OPSD under the safety constitution, full-vocabulary reverse KL, frozen teacher.
-	"opsd-rkl": {Divergence: ReverseKL},
-	// The same with forward KL (mode-covering).
-	"opsd-fkl": {Divergence: ForwardKL},
-	// The same with JSD(0.5).
-	"opsd-jsd": {Divergence: JSD, Beta: 0.5},
-	// COPSD's estimator without the Cross-SFT teacher.
-	"opsd-sampled": {Divergence: Sampled, KLCoef: 0.005},
-	// COPSD: Cross-SFT teacher (2 epochs, the student's own answers), then OPSD.
-	"copsd": {Divergence: ReverseKL, CrossSFTEpochs: 2, CrossSFTSelfData: true},
-	// Ablation: the teacher fine-tuned 5 epochs.
-	"copsd-5ep": {Divergence: ReverseKL, CrossSFTEpochs: 5, CrossSFTSelfData: true},
-	// Ablation: Cross-SFT on harmful prompts only, without the student's own answers.
-	"copsd-noself": {Divergence: ReverseKL, CrossSFTEpochs: 2, CrossSFTSelfData: false},
-	// GRPO: group-normalised outcome reward from the exact judge.
-	"grpo": {Divergence: Reward, KLCoef: 0.005},
-	// OPSD with a gold answer instead of a constitution as privileged context.
-	"opsd-gold": {Divergence: ReverseKL, Privileged: WithGold},
+// A RecipeEntry is a recipe: a Config and what it does in a sentence. The
+// engine never looks at the name; the CLI, the page and the class board list
+// the recipes from Recipes.
+type RecipeEntry struct {
+	Name   string
+	About  string // one sentence for the page
+	Config Config
 }
 
-// RecipeNames lists the recipes in a stable order, opsd-rkl first.
+// Recipes are the recipes, in the order the CLI, the page and the report list
+// them. Adding a recipe is adding an entry here (and whatever its Config
+// needs).
+var Recipes = []RecipeEntry{
+	{"opsd-rkl", "OPSD: the student samples, the same model shown the constitution scores every token, full-vocabulary reverse KL.",
+		Config{Objective: ReverseKL}},
+	{"opsd-fkl", "OPSD with forward KL, which covers the teacher's modes instead of seeking one.",
+		Config{Objective: ForwardKL}},
+	{"opsd-jsd", "OPSD with the generalised Jensen-Shannon divergence between the two.",
+		Config{Objective: JSD, Beta: 0.5}},
+	{"opsd-sampled", "OPSD with COPSD's estimator: the sampled token's log-ratio as a clipped, normalised advantage, PPO-clip.",
+		Config{Objective: Sampled, KLCoef: 0.005}},
+	{"copsd", "COPSD: fine-tune the teacher with the constitution on the student's own answers (Cross-SFT, 2 epochs), then OPSD.",
+		Config{Objective: ReverseKL, CrossSFTEpochs: 2, CrossSFTSelfData: true}},
+	{"copsd-5ep", "Ablation: the Cross-SFT teacher trained 5 epochs.",
+		Config{Objective: ReverseKL, CrossSFTEpochs: 5, CrossSFTSelfData: true}},
+	{"copsd-noself", "Ablation: Cross-SFT on harmful prompts only, without the student's own answers.",
+		Config{Objective: ReverseKL, CrossSFTEpochs: 2, CrossSFTSelfData: false}},
+	{"grpo", "GRPO: no teacher; the exact judge's outcome reward, normalised over the group.",
+		Config{Objective: Reward, KLCoef: 0.005}},
+	{"opsd-gold", "OPSD whose teacher sees an ideal answer instead of a constitution.",
+		Config{Objective: ReverseKL, Privileged: WithGold}},
+}
+
+// RecipeNames lists the recipes in the order of Recipes.
 func RecipeNames() []string {
-	order := []string{"opsd-rkl", "opsd-fkl", "opsd-jsd", "opsd-sampled", "copsd", "copsd-5ep", "copsd-noself", "grpo", "opsd-gold"}
-	if len(order) != len(Recipes) {
-		names := make([]string, 0, len(Recipes))
-		for n := range Recipes {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return names
+	names := make([]string, len(Recipes))
+	for i, p := range Recipes {
+		names[i] = p.Name
 	}
-	return order
+	return names
+}
+
+// FindRecipe returns the named recipe.
+func FindRecipe(name string) (RecipeEntry, bool) {
+	for _, p := range Recipes {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return RecipeEntry{}, false
 }
 
 // Recipe returns the named preset with defaults filled in.
 func Recipe(name string) (Config, error) {
-	c, ok := Recipes[name]
+	p, ok := FindRecipe(name)
 	if !ok {
 		return Config{}, fmt.Errorf("unknown recipe %q; recipes: %v", name, RecipeNames())
 	}
+	c := p.Config
 	c.Recipe = name
 	return c.Defaults(), nil
 }

@@ -6,28 +6,36 @@ import (
 	"github.com/copsdlab/copsd/core/num"
 )
 
-// Divergence names how the student is pulled toward the teacher.
-type Divergence string
+// Objective names what the student is trained on: a full-vocabulary
+// divergence from the teacher (rkl, fkl, jsd), the sampled token's log-ratio
+// to the teacher (sampled), or the judge's outcome reward, which ignores the
+// teacher (reward).
+type Objective string
 
 const (
 	// ReverseKL is KL(p_S || p_T) over the full vocabulary: mode-seeking.
-	ReverseKL Divergence = "rkl"
+	ReverseKL Objective = "rkl"
 	// ForwardKL is KL(p_T || p_S) over the full vocabulary: mode-covering.
-	ForwardKL Divergence = "fkl"
+	ForwardKL Objective = "fkl"
 	// JSD is the generalised Jensen-Shannon divergence with weight Beta, in
 	// TRL's convention: beta = 0 is forward KL, beta = 1 is reverse KL.
-	JSD Divergence = "jsd"
+	JSD Objective = "jsd"
 	// Sampled is COPSD's estimator: the per-token reward
 	// clip(log p_T(y) - log p_S(y), -3, 5) on the sampled token only,
 	// normalised over the prompt's rollouts, with a PPO-clip update.
-	Sampled Divergence = "sampled"
+	Sampled Objective = "sampled"
 	// Reward ignores the teacher: group-normalised outcome reward from the
 	// exact judge, PPO-clip update (GRPO).
-	Reward Divergence = "reward"
+	Reward Objective = "reward"
 )
 
-// Valid reports whether d is a known divergence.
-func (d Divergence) Valid() bool {
+// FullVocab reports whether d is a full-vocabulary divergence from the
+// teacher (rkl, fkl, jsd), whose gradient reaches every logit of every
+// position; the others train on the sampled tokens with PPO-clip.
+func (d Objective) FullVocab() bool { return d == ReverseKL || d == ForwardKL || d == JSD }
+
+// Valid reports whether d is a known objective.
+func (d Objective) Valid() bool {
 	switch d {
 	case ReverseKL, ForwardKL, JSD, Sampled, Reward:
 		return true
@@ -44,7 +52,7 @@ func (d Divergence) Valid() bool {
 //	forward KL  D = Σ p_T (log p_T − log p_S)       dD/dz_v = p_S,v − p_T,v
 //	JSD(β)      M = (1−β) p_S + β p_T
 //	            D = β KL(p_T‖M) + (1−β) KL(p_S‖M)   dD/dz_v = p_S,v (g_v − Σ_u p_S,u g_u), g = (1−β)(log p_S − log M)
-func tokenDivergence(div Divergence, beta float64, ls, lt, ps, pt []float64, dz []float64) (float64, error) {
+func tokenDivergence(div Objective, beta float64, ls, lt, ps, pt []float64, dz []float64) (float64, error) {
 	switch {
 	case div == ReverseKL || (div == JSD && beta == 1):
 		var d float64

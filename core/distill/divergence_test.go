@@ -9,7 +9,7 @@ import (
 )
 
 // divergenceAt evaluates a full-vocabulary divergence from raw logits, in float64.
-func divergenceAt(div Divergence, beta float64, zs, zt []float32) float64 {
+func divergenceAt(div Objective, beta float64, zs, zt []float32) float64 {
 	V := len(zs)
 	ls, lt, ps, pt, dz := make([]float64, V), make([]float64, V), make([]float64, V), make([]float64, V), make([]float64, V)
 	num.LogProbs64(ls, ps, zs)
@@ -27,7 +27,7 @@ func TestDivergenceGradientsMatchFiniteDifferences(t *testing.T) {
 	const V, h, tol = 7, 1e-3, 2e-4
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range []struct {
-		div  Divergence
+		div  Objective
 		beta float64
 	}{{ReverseKL, 0}, {ForwardKL, 0}, {JSD, 0.5}, {JSD, 0.1}, {JSD, 0.9}, {JSD, 0}, {JSD, 1}} {
 		for trial := range 5 {

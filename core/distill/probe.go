@@ -71,7 +71,7 @@ func (r *Run) traceProbes(n, step int, cfg Config) ([]ProbeTrace, error) {
 	tl = append([]float32(nil), tl...)
 	sl := r.Student.Forward(r.iActs, b.tokens, b.B, b.T)
 	V := r.Student.Config().Vocab
-	div := r.Cfg.Divergence
+	div := r.Cfg.Objective
 	if div == Sampled || div == Reward {
 		div = ReverseKL
 	}

@@ -85,9 +85,6 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		r.Teacher = r.Student
 	}
 	if cfg.CrossSFTEpochs > 0 {
-		if cfg.Teacher == Live {
-			return nil, errors.New("config: a Cross-SFT teacher must be frozen or EMA, not live")
-		}
 		rep, err := crossSFT(r.Teacher, base.Model, w, r.cons, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("cross-SFT: %w", err)
@@ -157,11 +154,18 @@ func (r *Run) Step() (StepResult, error) {
 // wait for a whole step. The phases do exactly what one uninterrupted step
 // does, in the same order, so results do not depend on where a step was
 // interrupted.
+//
+// phaseUpdate runs the student forward and applies the objective. For a
+// full-vocabulary divergence it only computes the gradient on the logits,
+// and phaseBackward backpropagates it and steps the optimizer. The
+// sampled-token and reward objectives do their whole PPO update in
+// phaseUpdate (a backward pass and an optimizer step per PPO epoch), and
+// their phaseBackward only updates an EMA teacher.
 const (
 	phaseSample   = iota // one prompt's group of rollouts per call
 	phaseScore           // the teacher (and the initial student) score the batch
-	phaseUpdate          // the student's forward pass and the objective's gradient
-	phaseBackward        // backpropagation and the optimizer step
+	phaseUpdate          // the student's forward pass and the objective (see above)
+	phaseBackward        // a full-vocabulary gradient's backward pass and optimizer step; the EMA teacher
 	phaseProbe           // the probe rollouts' token records
 	phaseDone
 )

@@ -101,7 +101,7 @@ func TestConfigValidationNamesTheKnob(t *testing.T) {
 		mut  func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Divergence = "l2" }, `divergence "l2"`},
+		{func(c *Config) { c.Objective = "l2" }, `divergence "l2"`},
 		{func(c *Config) { c.Beta = 2 }, "beta = 2"},
 		{func(c *Config) { c.Teacher = "ghost" }, `teacher "ghost"`},
 		{func(c *Config) { c.G = 0; c.G = -1 }, "g = -1"},

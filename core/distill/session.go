@@ -26,6 +26,41 @@ type Report struct {
 	Constitution string          `json:"constitution"`
 }
 
+// NewReport starts the report of a run of cfg on the model named model, whose
+// teacher reads constitution and was prepared by crossSFT (nil: none). The
+// CLI's session, the lab's trainer and the page each build their report with
+// NewReport, AddStep and AddEval, so that the three agree number for number.
+func NewReport(model string, cfg Config, constitution string, crossSFT *CrossSFTReport) Report {
+	return Report{Recipe: cfg.Recipe, Seed: cfg.Seed, Model: model, Config: cfg,
+		CrossSFT: crossSFT, Constitution: constitution}
+}
+
+// AddStep files a step's training metrics and its warning, if any.
+func (r *Report) AddStep(train TrainMetrics, warning string) {
+	r.Train = append(r.Train, train)
+	if warning != "" {
+		r.Warnings = append(r.Warnings, warning)
+	}
+}
+
+// AddEval files an evaluation; evaluations come in step order. The first is
+// the starting point. Each later one is the final point so far, and the
+// collapse detector d then reads the curve (done: the run has taken all its
+// steps).
+func (r *Report) AddEval(m diag.Metrics, d diag.Detector, done bool) {
+	if len(r.Steps) == 0 {
+		r.Initial, r.Final = m, m
+		r.Steps = []diag.Metrics{m}
+		return
+	}
+	r.Steps = append(r.Steps, m)
+	r.Final = m
+	r.CollapseStep, r.Collapse = nil, ""
+	if cs, why := d.Detect(r.Steps, done); cs >= 0 {
+		r.CollapseStep, r.Collapse = &cs, why
+	}
+}
+
 // SessionOptions says which one-off measurements a session makes at the start.
 type SessionOptions struct {
 	TeacherEval bool // the teacher's own eval metrics with its privileged context
@@ -48,14 +83,12 @@ func NewSession(base *pretrain.Base, modelName string, cfg Config, opt SessionOp
 		return nil, err
 	}
 	s := &Session{Run: run, opt: opt}
-	s.Report = Report{Recipe: run.Cfg.Recipe, Seed: run.Cfg.Seed, Model: modelName, Config: run.Cfg,
-		CrossSFT: run.CrossSFT, Constitution: run.cons.Text}
+	s.Report = NewReport(modelName, run.Cfg, run.cons.Text, run.CrossSFT)
 	init, err := run.Evaluate()
 	if err != nil {
 		return nil, err
 	}
-	s.Report.Initial, s.Report.Final = init, init
-	s.Report.Steps = []diag.Metrics{init}
+	s.Report.AddEval(init, opt.Detector, false)
 	if opt.TeacherEval && run.Cfg.Privileged == WithConstitution {
 		m, err := run.EvaluateTeacher()
 		if err != nil {
@@ -79,10 +112,7 @@ func (s *Session) Step() (StepResult, *diag.Metrics, error) {
 	if err != nil {
 		return res, nil, err
 	}
-	s.Report.Train = append(s.Report.Train, res.Train)
-	if res.Warning != "" {
-		s.Report.Warnings = append(s.Report.Warnings, res.Warning)
-	}
+	s.Report.AddStep(res.Train, res.Warning)
 	step := s.Run.StepNum()
 	if step%s.Run.Cfg.EvalEvery != 0 && !s.Run.Done() {
 		return res, nil, nil
@@ -92,14 +122,6 @@ func (s *Session) Step() (StepResult, *diag.Metrics, error) {
 		return res, nil, err
 	}
 	m.Step = step
-	s.Report.Steps = append(s.Report.Steps, m)
-	s.Report.Final = m
-	cs, why := s.opt.Detector.Detect(s.Report.Steps, s.Run.Done())
-	if cs >= 0 {
-		s.Report.CollapseStep = &cs
-		s.Report.Collapse = why
-	} else {
-		s.Report.CollapseStep, s.Report.Collapse = nil, ""
-	}
+	s.Report.AddEval(m, s.opt.Detector, s.Run.Done())
 	return res, &m, nil
 }

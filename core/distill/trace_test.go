@@ -26,11 +26,11 @@ func TestFullTraceRecomputes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		div  distill.Divergence
+		div  distill.Objective
 		beta float64
 	}{{distill.ReverseKL, 0}, {distill.ForwardKL, 0}, {distill.JSD, 0.5}, {distill.JSD, 0.2}, {distill.Sampled, 0}} {
 		t.Run(fmt.Sprintf("%s-%v", tc.div, tc.beta), func(t *testing.T) {
-			cfg := distill.Config{Divergence: tc.div, Beta: tc.beta, Prompts: 2, G: 2, Steps: 2, Probes: 3, Seed: 7}
+			cfg := distill.Config{Objective: tc.div, Beta: tc.beta, Prompts: 2, G: 2, Steps: 2, Probes: 3, Seed: 7}
 			r, err := distill.NewRun(base, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -88,7 +88,7 @@ func checkRecord(t *testing.T, r *distill.Run, rec distill.TokenRecord) float64 
 	}
 	cfg := r.Cfg
 	var div float64
-	switch cfg.Divergence {
+	switch cfg.Objective {
 	case distill.ForwardKL:
 		div = fkl
 	case distill.JSD:

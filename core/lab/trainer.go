@@ -62,9 +62,7 @@ func (e *Engine) start(req Request) (Response, error) {
 	}
 	e.run = nil // a failed start leaves no run behind; a good one replaces the old
 	t := &trainer{id: spec.ID, model: spec.Model, run: run, got: map[int]diag.Metrics{}}
-	// The same fields, from the same places, as distill.NewSession.
-	t.rep = distill.Report{Recipe: run.Cfg.Recipe, Seed: run.Cfg.Seed, Model: spec.Model, Config: run.Cfg,
-		CrossSFT: run.CrossSFT, Constitution: run.Constitution().Text}
+	t.rep = distill.NewReport(spec.Model, run.Cfg, run.Constitution().Text, run.CrossSFT)
 	e.run = t
 	st := &Started{RunID: t.id, Model: t.model, Config: run.Cfg, Constitution: run.Constitution().Text,
 		CrossSFT: run.CrossSFT, Millis: ms(time.Since(t0))}
@@ -155,10 +153,7 @@ func (t *trainer) advance() (*StepEvent, *Job, error) {
 
 // finish files a completed step and hands out its evaluation when one is due.
 func (t *trainer) finish(res distill.StepResult) (*StepEvent, *Job, error) {
-	t.rep.Train = append(t.rep.Train, res.Train)
-	if res.Warning != "" {
-		t.rep.Warnings = append(t.rep.Warnings, res.Warning)
-	}
+	t.rep.AddStep(res.Train, res.Warning)
 	step := t.run.StepNum()
 	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: res.Probes, Warning: res.Warning,
 		Done: t.run.Done(), Millis: ms(t.busy)}
@@ -286,22 +281,9 @@ func (t *trainer) awaits(step int) bool {
 	return false
 }
 
-// file adds one evaluation to the report as Session does: the first is the
-// initial point; each later one is the final so far, then the detector runs.
+// file adds one evaluation to the report, in step order, as Session does.
 func (t *trainer) file(m diag.Metrics) {
-	if len(t.rep.Steps) == 0 {
-		t.rep.Initial, t.rep.Final = m, m
-		t.rep.Steps = []diag.Metrics{m}
-		return
-	}
-	t.rep.Steps = append(t.rep.Steps, m)
-	t.rep.Final = m
-	cs, why := t.detector.Detect(t.rep.Steps, m.Step >= t.run.Cfg.Steps)
-	if cs >= 0 {
-		t.rep.CollapseStep, t.rep.Collapse = &cs, why
-	} else {
-		t.rep.CollapseStep, t.rep.Collapse = nil, ""
-	}
+	t.rep.AddEval(m, t.detector, m.Step >= t.run.Cfg.Steps)
 }
 
 func (t *trainer) pending() int {

@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/copsdlab/copsd/core/distill"
 )
 
 // Run is one run summary on a class board.
@@ -92,8 +94,8 @@ var classPattern = regexp.MustCompile(classPatternLiteral)
 // ValidClass reports whether s is a class code: 3 to 32 characters of a-z, 0-9 and '-'.
 func ValidClass(s string) bool { return classPattern.MatchString(s) }
 
-// Recipes are the recipe names a run may carry (core/distill.RecipeNames).
-var Recipes = []string{"opsd-rkl", "opsd-fkl", "opsd-jsd", "opsd-sampled", "copsd", "copsd-5ep", "copsd-noself", "grpo", "opsd-gold"}
+// Recipes are the recipe names a run may carry: core/distill's recipes.
+var Recipes = distill.RecipeNames()
 
 // Models are the base model names a run may carry.
 var Models = []string{"base-rho0", "base-rho50"}

@@ -60,8 +60,8 @@ var knobs = []knob{
 	number("steps", &distill.Range{Lo: distill.StepsRange.Lo, Hi: MaxSteps},
 		func(s *Settings) *int { return &s.Steps }, func(c *distill.Config) *int { return &c.Steps }),
 	{key: "div", get: func(s *Settings) string { return string(s.Divergence) }, set: setDivergence,
-		fromRecipe: func(s *Settings, c distill.Config) { s.Divergence = c.Divergence },
-		toConfig:   func(s Settings, c *distill.Config) { c.Divergence = s.Divergence }},
+		fromRecipe: func(s *Settings, c distill.Config) { s.Divergence = c.Objective },
+		toConfig:   func(s Settings, c *distill.Config) { c.Objective = s.Divergence }},
 	number("beta", &distill.BetaRange,
 		func(s *Settings) *float64 { return &s.Beta }, func(c *distill.Config) *float64 { return &c.Beta }),
 	number("temp", &distill.TemperatureRange,
@@ -215,7 +215,7 @@ func setSeed(s *Settings, v string) error {
 }
 
 func setDivergence(s *Settings, v string) error {
-	d := distill.Divergence(v)
+	d := distill.Objective(v)
 	if !d.Valid() {
 		return fmt.Errorf("unknown divergence %q", v)
 	}

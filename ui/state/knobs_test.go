@@ -136,7 +136,7 @@ func TestLinksMadeBeforeReplayTheSameRun(t *testing.T) {
 		// The page wrote this one when a learner switched opsd-rkl to JSD:
 		// beta 0 is Config's zero value, which the engine ran as 0.5.
 		{"v=1&recipe=opsd-rkl&div=jsd&beta=0&seed=4",
-			recipe("opsd-rkl", func(c *distill.Config) { c.Divergence, c.Beta, c.Seed = distill.JSD, 0.5, 4 })},
+			recipe("opsd-rkl", func(c *distill.Config) { c.Objective, c.Beta, c.Seed = distill.JSD, 0.5, 4 })},
 	} {
 		s, err := ParseHash(tc.link, DefaultSettings())
 		if err != nil {
@@ -170,7 +170,7 @@ func TestSettersTakeTheRowsNearestValue(t *testing.T) {
 	}
 	// Switching to JSD from a recipe without it shows the beta that runs.
 	l.SetDivergence(distill.JSD)
-	if c := p.last(lab.OpStart).Run.Config; l.Settings.Beta != c.Beta || c.Beta != (distill.Config{Divergence: distill.JSD}).Defaults().Beta {
+	if c := p.last(lab.OpStart).Run.Config; l.Settings.Beta != c.Beta || c.Beta != (distill.Config{Objective: distill.JSD}).Defaults().Beta {
 		t.Errorf("jsd: settings beta %g, run beta %g", l.Settings.Beta, c.Beta)
 	}
 }

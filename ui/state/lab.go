@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/lab"
 )
@@ -247,8 +248,8 @@ func (l *Lab) OnTrainer(resp lab.Response, jobs []Blobs) {
 			return
 		}
 		live.Started, live.Preparing = s, false
-		live.Report.Config, live.Report.Recipe, live.Report.Seed = s.Config, s.Config.Recipe, s.Config.Seed
-		live.Report.Model, live.Report.Constitution, live.Report.CrossSFT = s.Model, s.Constitution, s.CrossSFT
+		// Started comes before any step or evaluation of its run.
+		live.Report = distill.NewReport(s.Model, s.Config, s.Constitution, s.CrossSFT)
 		l.Guide.onStarted(l)
 	}
 	if ev := resp.Step; ev != nil && live != nil && ev.RunID == live.RunID {
@@ -284,10 +285,7 @@ func (l *Lab) onStep(ev *lab.StepEvent) {
 	if ev.Step != len(live.Report.Train)+1 {
 		return // a repeat or a gap: not this run's next step
 	}
-	live.Report.Train = append(live.Report.Train, ev.Train)
-	if ev.Warning != "" {
-		live.Report.Warnings = append(live.Report.Warnings, ev.Warning)
-	}
+	live.Report.AddStep(ev.Train, ev.Warning)
 	live.Step, live.StepMs = ev.Step, ev.Millis
 	if len(ev.Probes) > 0 {
 		live.Probes, live.ProbeStep = ev.Probes, ev.Step
@@ -313,14 +311,11 @@ func (l *Lab) onStep(ev *lab.StepEvent) {
 
 func (l *Lab) onRecorded(r *lab.Recorded) {
 	live := l.Live
+	// The points come in step order, and the detector is the trainer's (the
+	// documented defaults), so the page's report is the trainer's.
 	for _, m := range r.Points {
-		if len(live.Report.Steps) == 0 {
-			live.Report.Initial = m
-		}
-		live.Report.Steps = append(live.Report.Steps, m)
-		live.Report.Final = m
+		live.Report.AddEval(m, diag.Detector{}, m.Step >= live.Report.Config.Steps)
 	}
-	live.Report.CollapseStep, live.Report.Collapse = r.CollapseStep, r.Collapse
 	if r.Teacher != nil {
 		live.Report.Teacher = r.Teacher
 	}

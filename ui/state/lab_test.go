@@ -77,7 +77,7 @@ func booted(t *testing.T, hash string) (*Lab, *fakePort) {
 
 func TestBootStartsTheLinkedRunAndEvaluatesIt(t *testing.T) {
 	l, p := booted(t, "#v=1&recipe=opsd-fkl&seed=5")
-	if c := p.last(lab.OpStart).Run.Config; c.Divergence != distill.ForwardKL || c.Seed != 5 {
+	if c := p.last(lab.OpStart).Run.Config; c.Objective != distill.ForwardKL || c.Seed != 5 {
 		t.Errorf("started %+v", c)
 	}
 	if !l.CanRun() || l.Playing {

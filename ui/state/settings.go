@@ -43,7 +43,7 @@ type Settings struct {
 	Steps        int
 
 	// The recipe's main knobs; Reset copies them from the recipe.
-	Divergence  distill.Divergence
+	Divergence  distill.Objective
 	Beta        float64
 	Temperature float32
 	G           int
@@ -113,9 +113,6 @@ func (s Settings) Config() (distill.Config, error) {
 	}
 	if err := c.Validate(); err != nil {
 		return distill.Config{}, err
-	}
-	if c.CrossSFTEpochs > 0 && c.Teacher == distill.Live {
-		return distill.Config{}, fmt.Errorf("a Cross-SFT teacher must be frozen or EMA, not live")
 	}
 	return c.Defaults(), nil
 }

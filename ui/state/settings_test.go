@@ -59,7 +59,7 @@ func TestShortLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := s.Config()
-	if c.Divergence != distill.Reward || c.Seed != 3 || s.Model != "base-rho50" {
+	if c.Objective != distill.Reward || c.Seed != 3 || s.Model != "base-rho50" {
 		t.Errorf("short link: %+v", c)
 	}
 }

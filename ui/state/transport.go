@@ -160,17 +160,17 @@ func (l *Lab) SetRecipe(name string) {
 	l.Reset()
 }
 
-func (l *Lab) SetModel(name string)               { l.change("model", name) }
-func (l *Lab) SetSeed(v string)                   { l.change("seed", v) }
-func (l *Lab) SetSteps(n int)                     { setNumber(l, "steps", n) }
-func (l *Lab) SetDivergence(d distill.Divergence) { l.change("div", string(d)) }
-func (l *Lab) SetBeta(b float64)                  { setNumber(l, "beta", b) }
-func (l *Lab) SetG(g int)                         { setNumber(l, "g", g) }
-func (l *Lab) SetTeacher(t distill.TeacherMode)   { l.change("teacher", string(t)) }
-func (l *Lab) SetSFTEpochs(n int)                 { setNumber(l, "sft", n) }
-func (l *Lab) SetSelfData(b bool)                 { l.change("self", fmtBool(b)) }
-func (l *Lab) SetLR(lr float32)                   { setNumber(l, "lr", lr) }
-func (l *Lab) SetTemperature(t float32)           { setNumber(l, "temp", t) }
+func (l *Lab) SetModel(name string)              { l.change("model", name) }
+func (l *Lab) SetSeed(v string)                  { l.change("seed", v) }
+func (l *Lab) SetSteps(n int)                    { setNumber(l, "steps", n) }
+func (l *Lab) SetDivergence(d distill.Objective) { l.change("div", string(d)) }
+func (l *Lab) SetBeta(b float64)                 { setNumber(l, "beta", b) }
+func (l *Lab) SetG(g int)                        { setNumber(l, "g", g) }
+func (l *Lab) SetTeacher(t distill.TeacherMode)  { l.change("teacher", string(t)) }
+func (l *Lab) SetSFTEpochs(n int)                { setNumber(l, "sft", n) }
+func (l *Lab) SetSelfData(b bool)                { l.change("self", fmtBool(b)) }
+func (l *Lab) SetLR(lr float32)                  { setNumber(l, "lr", lr) }
+func (l *Lab) SetTemperature(t float32)          { setNumber(l, "temp", t) }
 
 // setNumber changes a numeric setting to the nearest value its row allows.
 func setNumber[T int | float32 | float64](l *Lab, key string, x T) {

@@ -133,3 +133,19 @@ func TestConstitutionFromFileOrName(t *testing.T) {
 		t.Errorf("unknown preset: %v", err)
 	}
 }
+
+// TestCLIHelpListsEveryRecipe checks the CLI against core/distill's recipe
+// list: `copsd run -h` names every recipe, in order, and `copsd run` accepts
+// each (its config is checked before the checkpoint is read).
+func TestCLIHelpListsEveryRecipe(t *testing.T) {
+	_, out, errOut := runCLI("run", "-h")
+	if want := strings.Join(distill.RecipeNames(), ", "); !strings.Contains(out+errOut, want) {
+		t.Errorf("copsd run -h does not list the recipes %q:\n%s%s", want, out, errOut)
+	}
+	for _, r := range distill.RecipeNames() {
+		code, _, errOut := runCLI("run", "-recipe", r, "-ckpt", filepath.Join(t.TempDir(), "missing.ckpt"))
+		if code == 0 || strings.Contains(errOut, "recipe") {
+			t.Errorf("copsd run -recipe %s: exit %d, %s; want only the missing checkpoint refused", r, code, errOut)
+		}
+	}
+}
