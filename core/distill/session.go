@@ -48,17 +48,25 @@ func (r *Report) AddStep(train TrainMetrics, warning string) {
 // collapse detector d then reads the curve (done: the run has taken all its
 // steps).
 func (r *Report) AddEval(m diag.Metrics, d diag.Detector, done bool) {
-	if len(r.Steps) == 0 {
-		r.Initial, r.Final = m, m
-		r.Steps = []diag.Metrics{m}
+	if r.AddPoint(m) == 0 {
 		return
 	}
-	r.Steps = append(r.Steps, m)
-	r.Final = m
 	r.CollapseStep, r.Collapse = nil, ""
 	if cs, why := d.Detect(r.Steps, done); cs >= 0 {
 		r.CollapseStep, r.Collapse = &cs, why
 	}
+}
+
+// AddPoint files an evaluation as AddEval does, without the detector, for a
+// copy of a report whose collapse verdict comes with its points (the page's,
+// from the lab's trainer). It returns the point's index in Steps.
+func (r *Report) AddPoint(m diag.Metrics) int {
+	if len(r.Steps) == 0 {
+		r.Initial = m
+	}
+	r.Steps = append(r.Steps, m)
+	r.Final = m
+	return len(r.Steps) - 1
 }
 
 // SessionOptions says which one-off measurements a session makes at the start.

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/lab"
 )
@@ -311,11 +310,11 @@ func (l *Lab) onStep(ev *lab.StepEvent) {
 
 func (l *Lab) onRecorded(r *lab.Recorded) {
 	live := l.Live
-	// The points come in step order, and the detector is the trainer's (the
-	// documented defaults), so the page's report is the trainer's.
+	// The points come in step order with the trainer's collapse verdict.
 	for _, m := range r.Points {
-		live.Report.AddEval(m, diag.Detector{}, m.Step >= live.Report.Config.Steps)
+		live.Report.AddPoint(m)
 	}
+	live.Report.CollapseStep, live.Report.Collapse = r.CollapseStep, r.Collapse
 	if r.Teacher != nil {
 		live.Report.Teacher = r.Teacher
 	}
