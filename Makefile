@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean
+.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean fuzz
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -107,6 +107,19 @@ bench-steps: chromium wabt
 ## benchbrowser: the lab's speed targets in headless Chromium (frame gaps, pause, first render, collapse demo)
 benchbrowser: web chromium
 	COPSD_BROWSER=1 COPSD_TIMING=1 $(GO) test -count=1 -v -timeout 30m ./wasm/browsertest/
+
+## fuzz: every parser of foreign input under Go's native fuzzer, FUZZTIME each, one at a time:
+## constitution text, checkpoint decoder, link fragment, run import (decoder and
+## page), class-board decoder, served paths. New crashers land in testdata/fuzz.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzParseConstitution:./core/world FuzzLoad:./core/model FuzzDecodeMeta:./core/pretrain \
+	FuzzParseHash:./ui/state FuzzDecodeReport:./ui/state FuzzImportedRunRenders:./ui \
+	FuzzDecodeRun:./serve/board FuzzCleanPath:./serve
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} ($${t#*:}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) -parallel 1 "$${t#*:}"; \
+	done
 
 ## reproduce: the recipe suite over 3 seeds on both base models -> assets/report
 reproduce:

@@ -49,3 +49,13 @@ func FuzzDecodeReport(f *testing.F) {
 		}
 	})
 }
+
+// TestImportedRunWithBOMIsRead: a run JSON saved with a UTF-8 byte order
+// mark was refused with "invalid character 'ï'".
+func TestImportedRunWithBOMIsRead(t *testing.T) {
+	run := `{"recipe":"opsd-rkl","seed":1,"config":{"steps":2},"steps":[{"step":0},{"step":1}]}`
+	rep, err := DecodeReport([]byte("\uFEFF" + run))
+	if err != nil || rep.Recipe != "opsd-rkl" {
+		t.Errorf("with a BOM: %+v, %v", rep.Recipe, err)
+	}
+}

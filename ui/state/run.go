@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,6 +103,9 @@ func runTitle(rep *distill.Report) string {
 // config allows.
 func DecodeReport(b []byte) (distill.Report, error) {
 	var rep distill.Report
+	// Editors on some systems start a saved file with a UTF-8 byte order
+	// mark, which JSON does not allow ("invalid character 'ï'").
+	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return rep, errors.New("the file is empty")
 	}
