@@ -121,8 +121,10 @@ func TestShardsMergeIntoTheUnshardedReport(t *testing.T) {
 	}
 	models := repoPath(t, "assets/models")
 	t.Chdir(t.TempDir())
-	suite := []string{"reproduce", "-seeds", "1", "-recipes", "opsd-rkl,opsd-fkl", "-steps", "1", "-models", models, "-q", "-jobs", "1"}
-	if code, _, stderr := runCLI(append(suite, "-out", "r")...); code != 0 {
+	suite := []string{"reproduce", "-seeds", "1", "-recipes", "opsd-rkl,opsd-fkl", "-steps", "1", "-models", models, "-q"}
+	// Unsharded, two runs at a time, finishing in either order; the shards
+	// one by one.
+	if code, _, stderr := runCLI(append(suite, "-out", "r", "-jobs", "2")...); code != 0 {
 		t.Fatalf("unsharded: %s", stderr)
 	}
 	if err := os.Rename("r", "unsharded"); err != nil {
@@ -131,7 +133,7 @@ func TestShardsMergeIntoTheUnshardedReport(t *testing.T) {
 	var dirs, names []string
 	for _, sh := range []string{"1/3", "2/3", "3/3"} {
 		out := "shard" + sh[:1]
-		code, stdout, stderr := runCLI(append(suite, "-out", out, "-shard", sh)...)
+		code, stdout, stderr := runCLI(append(suite, "-out", out, "-shard", sh, "-jobs", "1")...)
 		if code != 0 {
 			t.Fatalf("shard %s: %s", sh, stderr)
 		}
