@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"regexp"
 	"strings"
@@ -63,52 +61,14 @@ func looksLikePath(arg string) bool {
 // readConstitutionFile reads a regular file of at most
 // world.MaxConstitutionBytes.
 func readConstitutionFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("constitution file: %w", err)
+	b, err := readInput("constitution file", path, world.MaxConstitutionBytes)
+	if err != nil && strings.Contains(err.Error(), "more than") {
+		return nil, fmt.Errorf("%w; a constitution (at most %d rules) is far shorter", err, world.MaxConstitutionRules)
 	}
-	if err := regularFile(path, st); err != nil {
-		return nil, err
+	if err != nil && strings.Contains(err.Error(), "not a regular file") {
+		return nil, fmt.Errorf("%w: give a preset, a text file or the rules themselves", err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("constitution file: %w", err)
-	}
-	defer f.Close()
-	if st, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("constitution file: %w", err)
-	}
-	if err := regularFile(path, st); err != nil { // replaced since the first look
-		return nil, err
-	}
-	b, err := io.ReadAll(io.LimitReader(f, world.MaxConstitutionBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("constitution file: %w", err)
-	}
-	if len(b) > world.MaxConstitutionBytes {
-		return nil, fmt.Errorf("constitution file %s is more than %d bytes; a constitution (at most %d rules) is far shorter", path, world.MaxConstitutionBytes, world.MaxConstitutionRules)
-	}
-	return b, nil
-}
-
-// regularFile refuses anything but a regular file, naming what it is.
-func regularFile(path string, st fs.FileInfo) error {
-	m := st.Mode()
-	if m.IsRegular() {
-		return nil
-	}
-	kind := "not a regular file"
-	switch {
-	case m.IsDir():
-		kind = "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		kind = "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		kind = "a socket"
-	case m&fs.ModeDevice != 0:
-		kind = "a device"
-	}
-	return fmt.Errorf("%s is %s, not a regular file: give a preset, a text file or the rules themselves", path, kind)
+	return b, err
 }
 
 // constitutionText resolves -constitution to the config's rule text, "none"

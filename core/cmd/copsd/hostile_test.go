@@ -243,3 +243,46 @@ func skipWithoutDevice(t *testing.T, path string) {
 		t.Skip("no " + path)
 	}
 }
+
+// TestReportRunJSONWithBOMIsRead: a run JSON saved with a UTF-8 byte order
+// mark was "not a run report: invalid character 'ï'".
+func TestReportRunJSONWithBOMIsRead(t *testing.T) {
+	b, err := os.ReadFile("../../../assets/report/runs/base-rho50-opsd-rkl-s1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "run.json")
+	os.WriteFile(f, append([]byte("\ufeff"), b...), 0o644)
+	if rep, err := readRun(f); err != nil || rep.Recipe != "opsd-rkl" {
+		t.Errorf("readRun with a BOM: %v", err)
+	}
+}
+
+// TestRunOutputOverItsInputIsRefused: run -json base.ckpt replaced the
+// checkpoint with the run's report after training, and -json and -trace
+// naming one file left only one of them.
+func TestRunOutputOverItsInputIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "m.ckpt")
+	b, err := os.ReadFile(base50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(ckpt, b, 0o644)
+	out := filepath.Join(dir, "out.json")
+	checkHostile(t, []hostileCase{
+		{"json=ckpt", []string{"run", "-ckpt", ckpt, "-json", ckpt}, 1, []string{"-json " + ckpt, "is also -ckpt"}},
+		{"json=ckpt via another path", []string{"run", "-ckpt", ckpt, "-json", dir + "/./m.ckpt"}, 1, []string{"is also -ckpt"}},
+		{"trace=json", []string{"run", "-ckpt", ckpt, "-json", out, "-trace", out}, 1, []string{"-trace " + out, "is also -json"}},
+	})
+	if after, _ := os.ReadFile(ckpt); string(after) != string(b) {
+		t.Error("the checkpoint changed")
+	}
+}
+
+// TestSampleBlankPromptIsRefused: -prompt " " sampled answers to nothing.
+func TestSampleBlankPromptIsRefused(t *testing.T) {
+	checkHostile(t, []hostileCase{
+		{"blank", []string{"sample", "-ckpt", base50, "-prompt", " \t "}, 1, []string{"-prompt is required"}},
+	})
+}

@@ -96,3 +96,32 @@ func writeJSONFile(path string, v any) error {
 	}
 	return writeFileAtomic(path, append(b, '\n'))
 }
+
+// checkDistinct refuses an output that is also an input or another output
+// (run -json base.ckpt would replace the checkpoint with the report): flags
+// are "-name path" pairs, inputs first; empty paths are skipped.
+func checkDistinct(inputs, outputs [][2]string) error {
+	all := append(append([][2]string{}, inputs...), outputs...)
+	for i, o := range outputs {
+		if o[1] == "" {
+			continue
+		}
+		for _, other := range all[:len(inputs)+i] {
+			if other[1] != "" && samePath(o[1], other[1]) {
+				return fmt.Errorf("-%s %s is also -%s: give a different file", o[0], o[1], other[0])
+			}
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name one file: the same clean path, or
+// the same existing file.
+func samePath(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}

@@ -120,11 +120,11 @@ func runFiles(dirs []string) ([]runFile, error) {
 }
 
 func sameFile(a, b string) (bool, error) {
-	x, err := os.ReadFile(a)
+	x, err := readRunJSON(a)
 	if err != nil {
 		return false, err
 	}
-	y, err := os.ReadFile(b)
+	y, err := readRunJSON(b)
 	if err != nil {
 		return false, err
 	}
@@ -134,7 +134,7 @@ func sameFile(a, b string) (bool, error) {
 // readRun decodes one run's JSON, refusing unknown fields: a file that is
 // not a run report is named, not half read.
 func readRun(path string) (*distill.Report, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRunJSON(path)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func gatherRuns(files []runFile, dir string) error {
 		if same, err := sameFile(f.path, dst); err == nil && same {
 			continue
 		}
-		b, err := os.ReadFile(f.path)
+		b, err := readRunJSON(f.path)
 		if err != nil {
 			return err
 		}

@@ -169,7 +169,7 @@ func runJobs(todo []job, n, steps int, force, quiet bool, stderr io.Writer) ([]r
 // (unless force), or runs it and writes the JSON.
 func loadOrRun(path string, force bool, cfg distill.Config, run func() (*distill.Report, error)) (*distill.Report, error) {
 	if !force {
-		if b, err := os.ReadFile(path); err == nil {
+		if b, err := readRunJSON(path); err == nil {
 			var rep distill.Report
 			want, _ := json.Marshal(cfg)
 			if err := json.Unmarshal(b, &rep); err == nil {

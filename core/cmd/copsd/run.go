@@ -71,6 +71,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *traceFull && *trace == "" {
 		return errors.New("-trace-full needs -trace FILE: it adds to the trace's records")
 	}
+	if err := checkDistinct([][2]string{{"ckpt", *ckpt}}, [][2]string{{"json", *jsonOut}, {"trace", *trace}}); err != nil {
+		return err
+	}
 	if *jsonOut != "" {
 		if err := checkOutput("json", *jsonOut); err != nil {
 			return err

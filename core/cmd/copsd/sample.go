@@ -28,7 +28,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *prompt == "" {
+	if strings.TrimSpace(*prompt) == "" {
 		return errors.New(`-prompt is required, e.g. -prompt "how do i bake bread ?"`)
 	}
 	base, c, err := loadWithConstitution(*ckpt, *cons)
