@@ -157,11 +157,14 @@ func Sample(probs []float32, topK int, u float64) int {
 	for i := range ids {
 		ids[i] = i
 	}
-	if topK > 0 && topK < len(probs) {
-		sort.SliceStable(ids, func(i, j int) bool { return probs[ids[i]] > probs[ids[j]] })
-		ids = ids[:topK]
-		sort.Ints(ids)
-	}
+	sort.SliceStable(ids, func(i, j int) bool { return probs[ids[i]] > probs[ids[j]] })
+	ids = ids[:topK]
+	sort.Ints(ids)
+	return sampleIDs(probs, ids, u)
+}
+
+// sampleIDs is Sample's walk over the allowed ids, in increasing order.
+func sampleIDs(probs []float32, ids []int, u float64) int {
 	var total float64
 	for _, id := range ids {
 		total += float64(probs[id])

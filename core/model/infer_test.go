@@ -279,24 +279,7 @@ func TestSampleWithoutTopKIsTheIDWalk(t *testing.T) {
 		for i := range ids {
 			ids[i] = i
 		}
-		var total float64
-		for _, id := range ids {
-			total += float64(probs[id])
-		}
-		target := u * total
-		var cum float64
-		last := ids[0]
-		for _, id := range ids {
-			if probs[id] <= 0 {
-				continue
-			}
-			cum += float64(probs[id])
-			last = id
-			if target < cum {
-				return id
-			}
-		}
-		return last
+		return sampleIDs(probs, ids, u)
 	}
 	r := rand.New(rand.NewPCG(3, 3))
 	for range 2000 {

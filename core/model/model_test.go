@@ -1,8 +1,6 @@
 package model
 
 import (
-	"encoding/binary"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -83,10 +81,10 @@ func TestNewLayoutAndInit(t *testing.T) {
 	// Same seed, same bits; another seed, other bits.
 	m2, _ := New(cfg, 7)
 	m3, _ := New(cfg, 8)
-	if hashFloats(m.Params()) != hashFloats(m2.Params()) {
+	if HashFloats(m.Params()) != HashFloats(m2.Params()) {
 		t.Error("same seed gave different parameters")
 	}
-	if hashFloats(m.Params()) == hashFloats(m3.Params()) {
+	if HashFloats(m.Params()) == HashFloats(m3.Params()) {
 		t.Error("different seeds gave the same parameters")
 	}
 }
@@ -95,7 +93,7 @@ func TestCloneIsDeep(t *testing.T) {
 	m, _ := New(tinyConfig, 1)
 	m.Grads()[0] = 5
 	c := m.Clone()
-	if hashFloats(c.Params()) != hashFloats(m.Params()) {
+	if HashFloats(c.Params()) != HashFloats(m.Params()) {
 		t.Fatal("clone parameters differ")
 	}
 	if c.Grads()[0] != 0 {
@@ -105,17 +103,6 @@ func TestCloneIsDeep(t *testing.T) {
 	if m.Params()[0] == 42 {
 		t.Error("clone shares parameters with the original")
 	}
-}
-
-// hashFloats returns an FNV-1a hash of the bits of xs.
-func hashFloats(xs []float32) uint64 {
-	h := fnv.New64a()
-	var b [4]byte
-	for _, x := range xs {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
-		h.Write(b[:])
-	}
-	return h.Sum64()
 }
 
 // batch returns B sequences of T+1 tokens from a fixed pseudo-random
@@ -191,7 +178,7 @@ func TestWorkersDoNotChangeBits(t *testing.T) {
 		m.Workers = workers
 		opt := NewAdam(AdamConfig{}, m)
 		trainSteps(m, opt, new(Acts), inputs, targets, B, T, 4)
-		hashes = append(hashes, hashFloats(m.Params()))
+		hashes = append(hashes, HashFloats(m.Params()))
 	}
 	if hashes[0] != hashes[1] || hashes[0] != hashes[2] {
 		t.Errorf("parameter hashes after training with 1, 4, 3 workers: %#x %#x %#x", hashes[0], hashes[1], hashes[2])
@@ -212,7 +199,7 @@ func TestGoldenTrainingBits(t *testing.T) {
 	m, _ := New(cfg, 2026)
 	opt := NewAdam(AdamConfig{}, m)
 	losses := trainSteps(m, opt, new(Acts), inputs, targets, B, T, 3)
-	got := hashFloats(m.Params())
+	got := HashFloats(m.Params())
 	t.Logf("losses %v, parameter hash %#x (asm kernel %v)", losses, got, asmKernel)
 	if got != goldenTrainHash {
 		t.Errorf("parameter hash %#x, want %#x: training is not bit-identical to the reference platform", got, goldenTrainHash)

@@ -107,7 +107,7 @@ func testSIMDMatchesGo(t *testing.T, cfg Config) {
 		}
 		rows, _ := batch(8, 4, 9, cfg.Vocab)
 		lg := m.ForwardWithPrefix(c, new(Acts), rows, 4, 9)
-		return hashFloats(m.Params()), hashFloats(logits), hashFloats(lg)
+		return HashFloats(m.Params()), HashFloats(logits), HashFloats(lg)
 	}
 	p1, e1, f1 := run()
 	var p0, e0, f0 uint64

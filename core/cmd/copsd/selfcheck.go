@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 
+	"github.com/copsdlab/copsd/core/model"
 	"github.com/copsdlab/copsd/core/pretrain"
 	"github.com/copsdlab/copsd/core/world"
 )
@@ -27,10 +27,5 @@ func runSelfcheck(args []string, stdout, stderr io.Writer) error {
 	for range *steps {
 		losses = append(losses, fmt.Sprintf("%08x", math.Float32bits(float32(t.Step().Loss))))
 	}
-	h := fnv.New64a()
-	for _, p := range t.Model.Params() {
-		b := math.Float32bits(p)
-		h.Write([]byte{byte(b), byte(b >> 8), byte(b >> 16), byte(b >> 24)})
-	}
-	return writeJSON(stdout, map[string]any{"steps": *steps, "loss_bits": losses, "params_fnv64a": fmt.Sprintf("%016x", h.Sum64())})
+	return writeJSON(stdout, map[string]any{"steps": *steps, "loss_bits": losses, "params_fnv64a": fmt.Sprintf("%016x", model.HashFloats(t.Model.Params()))})
 }

@@ -12,11 +12,9 @@
 package main
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"net/http"
@@ -27,6 +25,7 @@ import (
 	"time"
 
 	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/model"
 	"github.com/copsdlab/copsd/core/pretrain"
 	"github.com/copsdlab/copsd/wasm/bench/refstep"
 )
@@ -169,7 +168,7 @@ func main() {
 				r.PhaseMs[k] = Median(v)
 			}
 		}
-		r.Hash = fmt.Sprintf("%016x", hashFloats(params()))
+		r.Hash = fmt.Sprintf("%016x", model.HashFloats(params()))
 		rep.Results = append(rep.Results, r)
 		fmt.Fprintf(os.Stderr, "%-18s %8.1f ms (median of %d)\n", r.Name, r.MedianMs, len(r.Ms))
 	}
@@ -205,16 +204,6 @@ func load(path string) ([]byte, error) {
 		return io.ReadAll(resp.Body)
 	}
 	return os.ReadFile(path)
-}
-
-func hashFloats(xs []float32) uint64 {
-	h := fnv.New64a()
-	var b [4]byte
-	for _, x := range xs {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
-		h.Write(b[:])
-	}
-	return h.Sum64()
 }
 
 func fail(err error) {
