@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean fuzz
+.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium engines axe browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean fuzz
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -46,8 +46,30 @@ chromium:
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-## browsertest: the built lab in headless Chromium, and the kernels' bits in Chromium
-browsertest: web chromium
+## engines: Debian's Firefox ESR, WebKitGTK's WebDriver and Xvfb for the other engines' tests, when missing
+engines:
+	@{ command -v firefox-esr && command -v WebKitWebDriver && command -v Xvfb; } >/dev/null 2>&1 || { \
+		echo "installing firefox-esr, webkit2gtk-driver and xvfb (Debian packages) for the browser tests"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq firefox-esr webkit2gtk-driver xvfb >/dev/null; }
+
+# axe-core, pinned by the committed lockfile, for the accessibility audits of
+# the browser tests; reinstalled only when the lockfile changes.
+BT_NPM     := build/npm-browsertest
+BT_NPM_SRC := wasm/browsertest/npm
+$(BT_NPM)/.installed: $(BT_NPM_SRC)/package.json $(BT_NPM_SRC)/package-lock.json
+	rm -rf $(BT_NPM)
+	mkdir -p $(BT_NPM)
+	cp $(BT_NPM_SRC)/package.json $(BT_NPM_SRC)/package-lock.json $(BT_NPM)/
+	npm ci --prefix $(BT_NPM) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+## axe: install the pinned axe-core for the accessibility audits
+axe: $(BT_NPM)/.installed
+
+## browsertest: the built lab in headless Chromium (with axe-core's audits), a core subset in
+## Firefox ESR and WebKitGTK, and the kernels' bits in Chromium
+browsertest: web chromium engines axe
 	COPSD_BROWSER=1 $(GO) test -count=1 -timeout 30m ./wasm/browsertest/ ./wasm/bench/benchbrowser/
 
 check: fmt vet tidy

@@ -45,12 +45,30 @@ var islands struct {
 	flush     js.Value
 }
 
+// flushIslands writes the pending markup. The element that had the
+// keyboard focus inside an island has it again after the rewrite (the one
+// with its id), so a keyboard user stays on the token they opened.
 func flushIslands(js.Value, []js.Value) any {
+	doc := js.Global().Get("document")
 	for _, el := range islands.pending {
+		focused := ""
+		if a := doc.Get("activeElement"); a.Truthy() && a.Get("id").Truthy() && el.Call("contains", a).Bool() {
+			focused = a.Get("id").String()
+		}
 		el.Set("innerHTML", el.Get("copsdMarkup").String())
+		if f := doc.Call("getElementById", focused); focused != "" && f.Truthy() && el.Call("contains", f).Bool() {
+			f.Call("focus")
+		}
 		el.Set("copsdMarkup", "")
 		el.Set("copsdQueued", false)
 	}
 	islands.pending, islands.scheduled = islands.pending[:0], false
 	return nil
+}
+
+// focusID moves the keyboard focus to the element with the id, if any.
+func focusID(id string) {
+	if el := js.Global().Get("document").Call("getElementById", id); el.Truthy() {
+		el.Call("focus")
+	}
 }

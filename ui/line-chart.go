@@ -46,6 +46,7 @@ type chartView struct {
 	collapseLabel  string
 	hoverX         string
 	readout        string
+	summary        string // the latest values, for screen readers
 	compare        string
 	maxStep        int
 	yMax           float64
@@ -67,6 +68,15 @@ type hit struct {
 type legendKey struct{ name, swatch string }
 
 func (c *LineChart) testID() string { return "chart-" + c.ChartID }
+
+// label is the chart's text alternative: its title and the run's latest
+// values (the picture itself is a role="img").
+func (c *LineChart) label() string {
+	if c.v.summary == "" {
+		return c.spec.Title + ": no run on show"
+	}
+	return c.spec.Title + ", " + c.v.summary
+}
 
 // BeforeBuild lays the chart out from the lab's state.
 func (c *LineChart) BeforeBuild() {
@@ -254,6 +264,10 @@ func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartVie
 		v.hoverX = f1(x(hover))
 	}
 	v.readout = readout(spec, data, step)
+	v.summary = readout(spec, data, run.LastStep())
+	if cs := run.Report.CollapseStep; cs != nil {
+		v.summary += fmt.Sprintf(" · collapsed at step %d", *cs)
+	}
 	return v
 }
 

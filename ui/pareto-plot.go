@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/copsdlab/copsd/ui/state"
 )
@@ -80,6 +81,16 @@ func (c *ParetoPlot) bubbles() []bubble {
 		out = append(out, b)
 	}
 	return out
+}
+
+// label is the plot's text alternative: every run's numbers, as their
+// tooltips give them.
+func (c *ParetoPlot) label() string {
+	parts := []string{"Safety against helpfulness, bubble size is diversity"}
+	for _, b := range c.bubbles() {
+		parts = append(parts, b.title)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func overlaps(b [4]float64, boxes [][4]float64) bool {

@@ -47,8 +47,9 @@ func (c *ParetoPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 			}
 		}
-		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "svg", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "chart-pareto"}, vugu.VGAttribute{Namespace: "", Key: "viewBox", Val: "0 0 320 250"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "safety against helpfulness, bubble size is diversity"}, vugu.VGAttribute{Namespace: "", Key: "xmlns", Val: "http://www.w3.org/2000/svg"}, vugu.VGAttribute{Namespace: "", Key: "font-family", Val: "system-ui, sans-serif"}, vugu.VGAttribute{Namespace: "", Key: "font-size", Val: "11"}}}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "svg", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "chart-pareto"}, vugu.VGAttribute{Namespace: "", Key: "viewBox", Val: "0 0 320 250"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}, vugu.VGAttribute{Namespace: "", Key: "xmlns", Val: "http://www.w3.org/2000/svg"}, vugu.VGAttribute{Namespace: "", Key: "font-family", Val: "system-ui, sans-serif"}, vugu.VGAttribute{Namespace: "", Key: "font-size", Val: "11"}}}
 		vgparent.AppendChild(vgn)
+		vgn.AddAttrInterface("aria-label", c.label())
 		{
 			vgparent := vgn
 			_ = vgparent

@@ -29,7 +29,7 @@ func (c *RolloutLog) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		vgparent.AppendChild(vgn)
 		vgn.SetInnerHTML(c.hint())
 		if c.Lab.Live != nil && len(c.Lab.Live.Log) > 0 {
-			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "ol", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "entries"}}}
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "ol", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "entries"}, vugu.VGAttribute{Namespace: "", Key: "tabindex", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "probe answers, newest first"}}}
 			vgparent.AppendChild(vgn)
 			vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { setIsland(value, c.key(), c.markup) })
 		}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,22 +31,90 @@ func (c *TokenView) rowKey() string {
 }
 
 // rowMarkup is one button per token: its word and the value of the colour
-// metric, with data-divergence holding the divergence as shown.
+// metric, with data-divergence holding the divergence as shown. The row is
+// a listbox with a roving tab stop: Tab reaches the open token (or the
+// first), and the arrow keys move between tokens (tokenKey).
 func (c *TokenView) rowMarkup() string {
 	var b strings.Builder
 	s := c.scale()
+	stop := max(c.Lab.Tokens.Token, 0)
 	for i := range c.probe().Tokens {
 		t := &c.probe().Tokens[i]
 		v := s.Value(t)
-		class := "tok"
+		class, selected, tab := "tok", "false", "-1"
 		if i == c.Lab.Tokens.Token {
-			class = "tok open"
+			class, selected = "tok open", "true"
 		}
-		fmt.Fprintf(&b, `<button type="button" id="tok-%d" class="%s" data-testid="token" data-divergence="%s" style="background:%s;color:%s" title="%s"><span class="w">%s</span><span class="n">%s</span></button>`,
-			i, class, state.FormatValue(t.Divergence), s.Color(v), s.Ink(v), html.EscapeString(c.tokenTitle(i)),
+		if i == stop {
+			tab = "0"
+		}
+		fmt.Fprintf(&b, `<button type="button" id="tok-%d" class="%s" role="option" aria-selected="%s" tabindex="%s" data-testid="token" data-divergence="%s" style="background:%s;color:%s" title="%s"><span class="w">%s</span><span class="n">%s</span></button>`,
+			i, class, selected, tab, state.FormatValue(t.Divergence), s.Color(v), s.Ink(v), html.EscapeString(c.tokenTitle(i)),
 			html.EscapeString(t.Token), state.FormatValue(v))
 	}
 	return b.String()
+}
+
+// tokenKey moves between tokens with the arrow keys, Home and End, opening
+// the token moved to. Focus moves at once to the token's button; the row's
+// rewrite keeps it there (setIsland keeps focus by id).
+func (c *TokenView) tokenKey(e vugu.DOMEvent) {
+	id := e.PropString("target", "id")
+	at, err := strconv.Atoi(strings.TrimPrefix(id, "tok-"))
+	if err != nil || !strings.HasPrefix(id, "tok-") {
+		return
+	}
+	to, ok := moveKey(e.PropString("key"), at, len(c.probe().Tokens))
+	if !ok {
+		return
+	}
+	e.PreventDefault()
+	focusID(fmt.Sprintf("tok-%d", to))
+	if to != c.Lab.Tokens.Token { // selecting the open token again would close it
+		c.Lab.SelectToken(to)
+	}
+}
+
+// switchKey moves the colour switch's choice with the arrow keys, as a
+// radio group does.
+func (c *TokenView) switchKey(e vugu.DOMEvent) {
+	at := slices.Index(state.TokenColors, c.Lab.Tokens.Color)
+	to, ok := moveKey(e.PropString("key"), max(at, 0), len(state.TokenColors))
+	if !ok {
+		return
+	}
+	e.PreventDefault()
+	k := state.TokenColors[to]
+	focusID("colour-" + string(k))
+	c.Lab.SetTokenColor(k)
+}
+
+// moveKey is where an arrow key, Home or End moves from at among n items,
+// and whether the key is one of those.
+func moveKey(key string, at, n int) (int, bool) {
+	switch key {
+	case "ArrowRight", "ArrowDown":
+		return min(at+1, n-1), n > 0
+	case "ArrowLeft", "ArrowUp":
+		return max(at-1, 0), n > 0
+	case "Home":
+		return 0, n > 0
+	case "End":
+		return n - 1, n > 0
+	}
+	return at, false
+}
+
+func (c *TokenView) checked(k state.TokenColor) string {
+	return strconv.FormatBool(c.Lab.Tokens.Color == k)
+}
+
+// switchTab gives the colour switch one tab stop: its chosen button.
+func (c *TokenView) switchTab(k state.TokenColor) string {
+	if c.Lab.Tokens.Color == k {
+		return "0"
+	}
+	return "-1"
 }
 
 // pick opens the clicked token's bars (the row delegates the clicks of its
