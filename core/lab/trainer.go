@@ -155,6 +155,9 @@ func (t *trainer) advance() (*StepEvent, *Job, error) {
 func (t *trainer) finish(res distill.StepResult) (*StepEvent, *Job, error) {
 	t.rep.AddStep(res.Train, res.Warning)
 	step := t.run.StepNum()
+	if res.Warning != "" {
+		res.Probes = nil // their values are not finite either, and JSON holds none
+	}
 	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: res.Probes, Warning: res.Warning,
 		Done: t.run.Done(), Millis: ms(t.busy)}
 	t.busy = 0

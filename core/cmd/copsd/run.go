@@ -173,7 +173,7 @@ func execute(base *pretrain.Base, modelName string, cfg distill.Config, leakage,
 		if err != nil {
 			return nil, err
 		}
-		if enc != nil {
+		if enc != nil && res.Warning == "" { // a non-finite step's probes hold no number JSON can write
 			for _, p := range res.Probes {
 				if err := enc.Encode(p); err != nil {
 					return nil, err
