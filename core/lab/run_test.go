@@ -186,18 +186,10 @@ func tickStep(d *Driver) (Response, time.Duration) {
 	}
 }
 
-func TestDriverPlaysPausesAndStops(t *testing.T) {
-	p := newPipeline(t, tinyCheckpoint(t))
-	d := p.trainer
-	if r := d.Handle(Request{Op: OpPlay}); !strings.Contains(r.Error, "no run") {
-		t.Fatalf("play without a run: %+v", r)
-	}
-	cfg, _ := distill.Recipe("opsd-rkl")
-	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 6, 3, 1, 2, 1
-	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
-	p.do(Request{Op: OpPlay, Transport: &Transport{StopAt: 2}})
-	var events []Response
-	ticks := 0
+// playUntilPaused ticks d at its fastest speed until it stops playing; it
+// returns the ticks and the responses that carry a step, a pause or an error.
+func playUntilPaused(t *testing.T, d *Driver) (events []Response, ticks int) {
+	t.Helper()
 	for d.Playing() {
 		r, wait := d.Tick()
 		ticks++
@@ -208,6 +200,20 @@ func TestDriverPlaysPausesAndStops(t *testing.T) {
 			events = append(events, r)
 		}
 	}
+	return events, ticks
+}
+
+func TestDriverPlaysPausesAndStops(t *testing.T) {
+	p := newPipeline(t, tinyCheckpoint(t))
+	d := p.trainer
+	if r := d.Handle(Request{Op: OpPlay}); !strings.Contains(r.Error, "no run") {
+		t.Fatalf("play without a run: %+v", r)
+	}
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 6, 3, 1, 2, 1
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	p.do(Request{Op: OpPlay, Transport: &Transport{StopAt: 2}})
+	events, ticks := playUntilPaused(t, d)
 	if ticks < 2*4 {
 		t.Errorf("2 steps took %d ticks: a tick should be one phase of a step", ticks)
 	}

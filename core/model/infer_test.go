@@ -29,21 +29,7 @@ func TestInferencePathsAgreeBitForBit(t *testing.T) {
 	randomizeParams(m, 2)
 	V := cfg.Vocab
 	const B, P, T = 3, 7, 11 // 3 sequences sharing a 7-token prefix, then 11 own tokens
-	r := rand.New(rand.NewPCG(1, 1))
-	prefix := make([]int32, P)
-	for i := range prefix {
-		prefix[i] = int32(r.IntN(V))
-	}
-	own := make([]int32, B*T)
-	for i := range own {
-		own[i] = int32(r.IntN(V))
-	}
-	full := make([]int32, 0, B*(P+T)) // [B, P+T]
-	for b := range B {
-		full = append(full, prefix...)
-		full = append(full, own[b*T:(b+1)*T]...)
-	}
-
+	prefix, own, full := sharedPrefixTokens(V, B, P, T)
 	for _, workers := range []int{1, 3} {
 		m.Workers = workers
 		ref := append([]float32(nil), m.Forward(new(Acts), full, B, P+T)...) // [B, P+T, V]
@@ -103,6 +89,27 @@ func TestInferencePathsAgreeBitForBit(t *testing.T) {
 			t.Fatalf("ForwardWithPrefix(nil) differs from Forward at %d", i)
 		}
 	}
+}
+
+// sharedPrefixTokens draws B sequences of a shared P-token prefix followed
+// by T tokens of their own: the prefix, the own tokens [B, T] and the whole
+// sequences [B, P+T].
+func sharedPrefixTokens(V, B, P, T int) (prefix, own, full []int32) {
+	r := rand.New(rand.NewPCG(1, 1))
+	prefix = make([]int32, P)
+	for i := range prefix {
+		prefix[i] = int32(r.IntN(V))
+	}
+	own = make([]int32, B*T)
+	for i := range own {
+		own[i] = int32(r.IntN(V))
+	}
+	full = make([]int32, 0, B*(P+T))
+	for b := range B {
+		full = append(full, prefix...)
+		full = append(full, own[b*T:(b+1)*T]...)
+	}
+	return prefix, own, full
 }
 
 func TestKVCacheCloneTruncateCopyFrom(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,18 +23,20 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	recipe := fs.String("recipe", "opsd-rkl", "recipe: "+strings.Join(distill.RecipeNames(), ", "))
 	ckpt := fs.String("ckpt", "assets/models/base-rho50.ckpt", "base checkpoint")
 	seed := seedFlag(fs, "seed", 1, "run seed (rollouts, prompts, evaluation)")
-	steps := intFlag(fs, "steps", 0, 1, int(distill.StepsRange.Hi), "distillation steps (default: the recipe's)")
+	o := runOverrides{
+		steps:       intFlag(fs, "steps", 0, 1, int(distill.StepsRange.Hi), "distillation steps (default: the recipe's)"),
+		lr:          floatFlag(fs, "lr", 0, closed(distill.LRRange), "student learning rate (default: the recipe's)"),
+		evalEvery:   intFlag(fs, "eval-every", 0, 1, int(distill.StepsRange.Hi), "evaluate every N steps (default: the recipe's)"),
+		teacher:     fs.String("teacher", "", "teacher: frozen, ema or live (default: the recipe's)"),
+		temp:        floatFlag(fs, "temp", 0, tempRange, "student sampling temperature (default: the recipe's)"),
+		kl:          floatFlag(fs, "kl", 0, floatRange{lo: 0, hi: maxKL}, "k3 KL penalty to the initial student (default: the recipe's; 0 turns it off)"),
+		evalSamples: intFlag(fs, "eval-samples", 0, 1, distill.MaxEvalSamples, "samples per held-out prompt at each evaluation (default: the recipe's, 2)"),
+	}
 	cons := fs.String("constitution", "", "constitution preset, file or rule text (default: the recipe's, safety)")
-	lr := floatFlag(fs, "lr", 0, closed(distill.LRRange), "student learning rate (default: the recipe's)")
-	evalEvery := intFlag(fs, "eval-every", 0, 1, int(distill.StepsRange.Hi), "evaluate every N steps (default: the recipe's)")
 	jsonOut := fs.String("json", "", "write the run report (JSON) to this file")
 	trace := fs.String("trace", "", "write the token-level probe records (JSON lines) to this file")
 	traceFull := fs.Bool("trace-full", false, "with -trace: add both models' full next-token log-probabilities to every probe token")
 	leak := fs.Bool("leakage", true, "measure the constitution's leakage on the teacher")
-	teacher := fs.String("teacher", "", "teacher: frozen, ema or live (default: the recipe's)")
-	temp := floatFlag(fs, "temp", 0, tempRange, "student sampling temperature (default: the recipe's)")
-	kl := floatFlag(fs, "kl", 0, floatRange{lo: 0, hi: maxKL}, "k3 KL penalty to the initial student (default: the recipe's; 0 turns it off)")
-	evalSamples := intFlag(fs, "eval-samples", 0, 1, distill.MaxEvalSamples, "samples per held-out prompt at each evaluation (default: the recipe's, 2)")
 	quiet := fs.Bool("q", false, "no progress output")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -43,28 +46,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Seed = *seed
-	set := func(name string) bool { return isSet(fs, name) }
-	if set("kl") {
-		cfg.KLCoef = *kl
-	}
-	if set("eval-samples") {
-		cfg.EvalSamples = *evalSamples
-	}
-	if set("steps") {
-		cfg.Steps = *steps
-	}
-	if set("lr") {
-		cfg.LR = float32(*lr)
-	}
-	if set("eval-every") {
-		cfg.EvalEvery = *evalEvery
-	}
-	if set("teacher") {
-		cfg.Teacher = distill.TeacherMode(*teacher)
-	}
-	if set("temp") {
-		cfg.Temperature = float32(*temp)
-	}
+	o.apply(fs, &cfg)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -113,11 +95,51 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	printRun(stdout, rep, secs)
+	return nil
+}
+
+// runOverrides are the flags of copsd run that override a recipe's knobs;
+// a flag left unset keeps the recipe's value.
+type runOverrides struct {
+	steps, evalEvery, evalSamples *int
+	lr, temp, kl                  *float64
+	teacher                       *string
+}
+
+func (o runOverrides) apply(fs *flag.FlagSet, cfg *distill.Config) {
+	set := func(name string) bool { return isSet(fs, name) }
+	if set("kl") {
+		cfg.KLCoef = *o.kl
+	}
+	if set("eval-samples") {
+		cfg.EvalSamples = *o.evalSamples
+	}
+	if set("steps") {
+		cfg.Steps = *o.steps
+	}
+	if set("lr") {
+		cfg.LR = float32(*o.lr)
+	}
+	if set("eval-every") {
+		cfg.EvalEvery = *o.evalEvery
+	}
+	if set("teacher") {
+		cfg.Teacher = distill.TeacherMode(*o.teacher)
+	}
+	if set("temp") {
+		cfg.Temperature = float32(*o.temp)
+	}
+}
+
+// printRun prints a finished run's summary: its first and last evaluation
+// side by side, the teacher's own, and the collapse.
+func printRun(stdout io.Writer, rep *distill.Report, secs float64) {
 	cs := "none"
 	if rep.CollapseStep != nil {
 		cs = fmt.Sprint(*rep.CollapseStep)
 	}
-	fmt.Fprintf(stdout, "%s seed %d on %s: %d steps in %.1fs, collapse step %s\n", rep.Recipe, rep.Seed, rep.Model, cfg.Steps, secs, cs)
+	fmt.Fprintf(stdout, "%s seed %d on %s: %d steps in %.1fs, collapse step %s\n", rep.Recipe, rep.Seed, rep.Model, rep.Config.Steps, secs, cs)
 	fmt.Fprintf(stdout, "  %-22s %8s %8s\n", "", "initial", "final")
 	row := func(name string, a, b float64) { fmt.Fprintf(stdout, "  %-22s %8.3f %8.3f\n", name, a, b) }
 	i, f := rep.Initial, rep.Final
@@ -140,7 +162,6 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if rep.Collapse != "" {
 		fmt.Fprintln(stdout, "  "+rep.Collapse)
 	}
-	return nil
 }
 
 // traceOptions say where a run's probe records go (w nil: nowhere) and
