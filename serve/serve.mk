@@ -50,3 +50,36 @@ bench-serve:
 ## fuzz-serve: fuzz the board's request decoder
 fuzz-serve:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRun$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 10s ./serve/board/
+
+# ---- Release: one file a teacher downloads and runs ----
+#
+#   make release   copsd-serve with the app embedded, for every platform below, in build/release/
+#                  with SHA256SUMS; then the linux/amd64 binary (on a linux/amd64 machine) is run
+#                  alone in an empty directory and must serve the lab and the board.
+
+RELEASE_DIR       := build/release
+RELEASE_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+
+.PHONY: release release-binaries release-check
+
+release: release-binaries release-check
+
+## release-binaries: cross-compile copsd-serve (the app embedded) into build/release with SHA256SUMS
+release-binaries: web
+	rm -rf $(RELEASE_DIR)
+	mkdir -p $(RELEASE_DIR)
+	@set -e; for p in $(RELEASE_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		echo "release: $$os/$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='-s -w' \
+			-o $(RELEASE_DIR)/copsd-serve-$$os-$$arch$$ext ./serve/cmd/copsd-serve; \
+	done
+	cd $(RELEASE_DIR) && sha256sum copsd-serve-* > SHA256SUMS
+	@ls -l $(RELEASE_DIR)
+
+## release-check: the linux/amd64 release binary, alone in an empty directory, serves the lab and the board
+release-check:
+	@if [ "$$($(GO) env GOHOSTOS)/$$($(GO) env GOHOSTARCH)" = linux/amd64 ]; then \
+		COPSD_RELEASE_BIN=$(CURDIR)/$(RELEASE_DIR)/copsd-serve-linux-amd64 \
+			$(GO) test -count=1 -run '^TestReleaseBinaryAlone$$' -v ./serve/cmd/copsd-serve/; \
+	else echo "release-check: not a linux/amd64 machine; skipped"; fi

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -163,6 +164,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := s.httpServer()
 	s.cfg.Logger.Info("serving", "url", "http://"+ln.Addr().String()+"/", "app_built", s.Built())
+	s.logStudentURLs(ln.Addr())
 	if !s.Built() {
 		s.cfg.Logger.Warn("the app is not built: run `make run`; / answers 503 until then")
 	}
@@ -187,6 +189,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return errors.Join(err, s.close())
+}
+
+// logStudentURLs logs, when the server listens on every interface (-addr :8080), the URLs that
+// students on the same network can open: a teacher reads them off the terminal.
+func (s *Server) logStudentURLs(ln net.Addr) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		s.cfg.Logger.Warn("cannot list this machine's addresses", "err", err)
+		return
+	}
+	urls := StudentURLs(ln, addrs)
+	for _, u := range urls {
+		s.cfg.Logger.Info("students on this network can open", "url", u)
+	}
+	if len(urls) == 0 {
+		if ap, err := netip.ParseAddrPort(ln.String()); err == nil && ap.Addr().IsUnspecified() {
+			s.cfg.Logger.Warn("listening on every interface, but this machine has no network address other machines can reach")
+		}
+	}
 }
 
 // close runs OnClose once.

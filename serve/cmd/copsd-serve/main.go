@@ -24,6 +24,7 @@ import (
 )
 
 type options struct {
+	version        bool // print the version and exit
 	addr           string
 	dataDir        string
 	frameAncestors []string
@@ -40,6 +41,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "copsd-serve:", err)
 		os.Exit(2)
 	}
+	if opts.version {
+		fmt.Println(versionLine())
+		return
+	}
 	if err := run(opts); err != nil {
 		slog.Error("copsd-serve", "err", err)
 		os.Exit(1)
@@ -50,7 +55,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("copsd-serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.addr, "addr", serve.DefaultAddr, "`host:port` to listen on")
+	fs.BoolVar(&o.version, "version", false, "print the version and commit and exit")
+	fs.StringVar(&o.addr, "addr", serve.DefaultAddr, "`host:port` to listen on; \":8080\" serves every network interface\n"+
+		"(students on the same network then open one of the URLs it logs)")
 	fs.StringVar(&o.dataDir, "data", "./copsd-data", "`dir`ectory for the class board's storage (created if missing)")
 	fs.Float64Var(&o.boardRate, "board-rate", 5, "class board: requests per second each client IP regains")
 	fs.IntVar(&o.boardBurst, "board-burst", 60, "class board: requests each client IP may make at once")
@@ -100,6 +107,7 @@ func run(o options) error {
 	if err != nil {
 		return errors.Join(err, store.Close())
 	}
+	slog.Info("copsd-serve", "version", versionLine())
 	slog.Info("class board", "db", store.Path())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
