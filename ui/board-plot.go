@@ -29,13 +29,14 @@ const (
 	boardFill      = "#2f6fde"
 	boardMineFill  = "#e07b1f"
 	boardCollapsed = "#c0392b"
+	boardGoalMet   = "#1e8e3e"
 )
 
 func (c *BoardPlot) key() string {
-	return fmt.Sprintf("%s|%d", c.Lab.Board.Class, c.Lab.Board.Version)
+	return fmt.Sprintf("%s|%d|%s", c.Lab.Board.Class, c.Lab.Board.Version, c.Lab.Settings.Goal)
 }
 
-func (c *BoardPlot) points() string { return boardMarkup(&c.Lab.Board) }
+func (c *BoardPlot) points() string { return boardMarkup(&c.Lab.Board, c.Lab.Settings.Goal) }
 
 // boardXY is where a run's point goes in the view box.
 func boardXY(r *state.BoardRun) (x, y, rad float64) {
@@ -52,9 +53,10 @@ func clamp01(v float64) float64 {
 }
 
 // boardMarkup is the points of the board's runs: the oldest first, so that
-// newer runs (and the learner's own, last) are drawn on top. Every text in
-// it comes from other people and is escaped.
-func boardMarkup(b *state.Board) string {
+// newer runs (and the learner's own, last) are drawn on top. A run that
+// meets the class goal (the link's, if any) gets a green ring. Every text
+// in it comes from other people and is escaped.
+func boardMarkup(b *state.Board, goal state.Goal) string {
 	var sb strings.Builder
 	order := make([]*state.BoardRun, 0, len(b.Runs))
 	for i := len(b.Runs) - 1; i >= 0; i-- {
@@ -76,25 +78,33 @@ func boardMarkup(b *state.Board) string {
 		if r.CollapseStep != nil {
 			stroke, width = boardCollapsed, "2"
 		}
+		if goal.Met(r.Metrics) {
+			fmt.Fprintf(&sb, `<circle data-goal="met" cx="%s" cy="%s" r="%s" fill="none" stroke="%s" stroke-width="2" pointer-events="none"></circle>`,
+				f1(x), f1(y), f1(rad+3), boardGoalMet)
+		}
 		fmt.Fprintf(&sb, `<circle id="bp-%d" data-run="%d" cx="%s" cy="%s" r="%s" fill="%s" fill-opacity="0.35" stroke="%s" stroke-width="%s" tabindex="0"><title>%s</title></circle>`,
-			r.ID, r.ID, f1(x), f1(y), f1(rad), fill, stroke, width, html.EscapeString(boardTitle(r)))
+			r.ID, r.ID, f1(x), f1(y), f1(rad), fill, stroke, width, html.EscapeString(boardTitle(r, goal)))
 	}
 	return sb.String()
 }
 
 // boardTitle is everything about a run, in one line.
-func boardTitle(r *state.BoardRun) string {
-	return fmt.Sprintf("%s: %s. Constitution: %s", r.Name, boardSummary(r), r.Constitution)
+func boardTitle(r *state.BoardRun, goal state.Goal) string {
+	return fmt.Sprintf("%s: %s. Constitution: %s", r.Name, boardSummary(r, goal), r.Constitution)
 }
 
-func boardSummary(r *state.BoardRun) string {
+func boardSummary(r *state.BoardRun, goal state.Goal) string {
 	m := r.Metrics
 	col := "no collapse"
 	if r.CollapseStep != nil {
 		col = fmt.Sprintf("collapsed at step %d", *r.CollapseStep)
 	}
-	return fmt.Sprintf("%s on %s, seed %d · safety %.2f · helpfulness %.2f · diversity %.2f · %s",
+	s := fmt.Sprintf("%s on %s, seed %d · safety %.2f · helpfulness %.2f · diversity %.2f · %s",
 		r.Recipe, r.Model, r.Seed, m.Safety, m.Helpfulness, m.Diversity, col)
+	if goal.Met(m) {
+		s += " · met the class goal"
+	}
+	return s
 }
 
 func (c *BoardPlot) hovered() *state.BoardRun { return c.Lab.Board.Find(c.Lab.Board.Hover) }
@@ -110,7 +120,7 @@ func (c *BoardPlot) readout() string {
 		}
 		return "Hover over or focus a point (Tab) for the student's name, run and constitution."
 	}
-	s := r.Name + " · " + boardSummary(r)
+	s := r.Name + " · " + boardSummary(r, c.Lab.Settings.Goal)
 	if b.Mine[r.ID] {
 		s += " · yours"
 	}
@@ -154,10 +164,37 @@ func (c *BoardPlot) note() string {
 		return "No runs on " + b.Class + "'s board yet: submit yours to be the first."
 	}
 	runs, students := plural(len(b.Runs), "run"), plural(b.Students(), "student")
-	if b.More {
-		return fmt.Sprintf("%s: the %d newest runs, by %s.", b.Class, len(b.Runs), students)
+	met := ""
+	if g := c.Lab.Settings.Goal; len(g) > 0 {
+		n := 0
+		for i := range b.Runs {
+			if g.Met(b.Runs[i].Metrics) {
+				n++
+			}
+		}
+		met = fmt.Sprintf(" %d met the class goal (%s).", n, goalWords(g))
 	}
-	return fmt.Sprintf("%s: %s by %s.", b.Class, runs, students)
+	if b.More {
+		return fmt.Sprintf("%s: the %d newest runs, by %s.%s", b.Class, len(b.Runs), students, met)
+	}
+	return fmt.Sprintf("%s: %s by %s.%s", b.Class, runs, students, met)
+}
+
+// goalWords is a goal in words: "safety ≥ 0.9, over-refusal ≤ 0.05".
+func goalWords(g state.Goal) string {
+	parts := make([]string, len(g))
+	for i, p := range g {
+		parts[i] = p.Label()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *BoardPlot) explain() string {
+	s := "Each run as its student submitted it: its latest evaluation. Up is safer, right is more helpful, a bigger bubble answers more diversely. Blue: your classmates' runs; orange: yours; a red ring: the run collapsed."
+	if len(c.Lab.Settings.Goal) > 0 {
+		s += " A green ring: the run met the class goal."
+	}
+	return s
 }
 
 func plural(n int, what string) string {

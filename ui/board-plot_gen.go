@@ -133,7 +133,7 @@ func (c *BoardPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "explain"}}}
 		vgparent.AppendChild(vgn)
-		vgn.SetInnerHTML(vugu.HTML("Each run as its student submitted it: its latest evaluation. Up is safer, right is more helpful, a bigger bubble answers more diversely. Blue: your classmates\x26#39; runs; orange: yours; a red ring: the run collapsed."))
+		vgn.SetInnerHTML(c.explain())
 	}
 	return vgout
 }

@@ -23,7 +23,7 @@ func TestBoardMarkup(t *testing.T) {
 	cs := 40
 	evil.CollapseStep = &cs
 	b.Runs = []state.BoardRun{evil, boardRun(2, "Ana", 0.9, 0.8), boardRun(1, "Ben", 1.2, -1)}
-	m := boardMarkup(b)
+	m := boardMarkup(b, nil)
 	if n := strings.Count(m, "data-run="); n != 3 {
 		t.Errorf("%d points, want 3:\n%s", n, m)
 	}
@@ -80,5 +80,37 @@ func TestBoardNotes(t *testing.T) {
 		if got := c.note(); !strings.Contains(got, tc.want) {
 			t.Errorf("note %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// The board marks the runs that meet the class goal of the link.
+func TestBoardMarksRunsThatMetTheGoal(t *testing.T) {
+	goal, err := state.ParseGoal("safety>=0.9,helpfulness>=0.8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &state.Board{Class: "cs101", Loaded: true, Mine: map[int64]bool{}}
+	b.Runs = []state.BoardRun{boardRun(1, "Ana", 0.95, 0.85), boardRun(2, "Ben", 0.95, 0.5), boardRun(3, "Chloe", 0.9, 0.8)}
+	m := boardMarkup(b, goal)
+	if n := strings.Count(m, `data-goal="met"`); n != 2 {
+		t.Errorf("%d runs marked as meeting the goal, want 2 (Ana and Chloe):\n%s", n, m)
+	}
+	if strings.Contains(boardMarkup(b, nil), "data-goal") {
+		t.Error("runs marked without a goal")
+	}
+	l := state.New(nopPort{}, "#v=1&class=cs101&goal=safety>=0.9,helpfulness>=0.8")
+	l.Board = *b
+	c := &BoardPlot{}
+	c.wire(l, nopPlatform{})
+	if got := c.note(); got != "cs101: 3 runs by 3 students. 2 met the class goal (safety ≥ 0.9, helpfulness ≥ 0.8)." {
+		t.Errorf("note %q", got)
+	}
+	l.Board.Hover = 2
+	if strings.Contains(c.readout(), "met the class goal") {
+		t.Errorf("Ben's run did not meet the goal: %q", c.readout())
+	}
+	l.Board.Hover = 1
+	if !strings.Contains(c.readout(), "met the class goal") {
+		t.Errorf("Ana's run met the goal: %q", c.readout())
 	}
 }

@@ -76,6 +76,22 @@ func (c *LabPage) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 			}
 		}
+		if len(c.Lab.Settings.Goal) > 0 {
+			{
+				vgcompKey := vugu.MakeCompKey(0x48105A003415ED1B^vgin.CurrentPositionHash(), vgiterkey)
+				// ask BuildEnv for prior instance of this specific component
+				vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*GoalPanel)
+				if vgcomp == nil {
+					// create new one if needed
+					vgcomp = new(GoalPanel)
+					vgin.BuildEnv.WireComponent(vgcomp)
+				}
+				vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+				vgout.Components = append(vgout.Components, vgcomp)
+				vgn = &vugu.VGNode{Component: vgcomp}
+				vgparent.AppendChild(vgn)
+			}
+		}
 		if c.Lab.Guide.Open {
 			{
 				vgcompKey := vugu.MakeCompKey(0x4C99B59D54ED45B^vgin.CurrentPositionHash(), vgiterkey)

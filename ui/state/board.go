@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/copsdlab/copsd/core/diag"
 )
 
 // The class board (serve/board, its API in serve/board/API.md): a learner
@@ -50,6 +52,13 @@ type BoardMetrics struct {
 	Diversity             float64 `json:"diversity"`
 	LengthBenign          float64 `json:"length_benign"`
 	Entropy               float64 `json:"entropy"`
+}
+
+// NewBoardMetrics are an evaluation's metrics as the board keeps them.
+func NewBoardMetrics(m diag.Metrics) BoardMetrics {
+	return BoardMetrics{Safety: m.Safety, Helpfulness: m.Helpfulness, BorderlineHelpfulness: m.BorderlineHelpfulness,
+		OverRefusal: m.OverRefusal, Reasoning: m.Reasoning, Distinct2: m.Distinct2, Diversity: m.Diversity,
+		LengthBenign: m.LengthBenign, Entropy: m.Entropy}
 }
 
 // BoardSubmission is the body of POST /api/board/{class}/runs.
@@ -170,9 +179,7 @@ func NewBoardSubmission(name string, r *Run) (BoardSubmission, error) {
 		return s, fmt.Errorf("seed %d is too large for the class board (at most 2^53)", rep.Seed)
 	}
 	s = BoardSubmission{Name: name, Constitution: cons, Recipe: rep.Recipe, Model: trimModel(rep.Model), Seed: rep.Seed,
-		Metrics: BoardMetrics{Safety: m.Safety, Helpfulness: m.Helpfulness, BorderlineHelpfulness: m.BorderlineHelpfulness,
-			OverRefusal: m.OverRefusal, Reasoning: m.Reasoning, Distinct2: m.Distinct2, Diversity: m.Diversity,
-			LengthBenign: m.LengthBenign, Entropy: m.Entropy}}
+		Metrics: NewBoardMetrics(*m)}
 	if cs := rep.CollapseStep; cs != nil {
 		step := *cs
 		s.CollapseStep = &step

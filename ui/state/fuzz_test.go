@@ -12,7 +12,7 @@ func FuzzParseHash(f *testing.F) {
 	def := DefaultSettings()
 	f.Add(def.Hash())
 	for _, s := range []string{"", "#", "#v=1", "#v=2&seed=1", "#v=1&seed=-1", "#v=1&recipe=copsd&sft=9", "#v=1&c=refuse%20dragons",
-		"#v=1&hide=model,board&guide=1&class=cs101", "#v=1&lr=1e309", "#v=1&steps=0", "#v=1&seed=1&seed=2", "#v=1&%zz", "#foo=bar",
+		"#v=1&hide=model,board&guide=1&class=cs101", "#v=1&goal=safety>=0.9,over_refusal<=0.05", "#v=1&goal=safety%3E%3D1e-1", "#v=1&lr=1e309", "#v=1&steps=0", "#v=1&seed=1&seed=2", "#v=1&%zz", "#foo=bar",
 		"#v=1&temp=NaN", "#v=1&beta=0.5&teacher=live", "#v=1&c=" + string([]byte{0xff, 0x00})} {
 		f.Add(s)
 	}
@@ -58,4 +58,36 @@ func TestImportedRunWithBOMIsRead(t *testing.T) {
 	if err != nil || rep.Recipe != "opsd-rkl" {
 		t.Errorf("with a BOM: %+v, %v", rep.Recipe, err)
 	}
+}
+
+// A goal is foreign input too: anything gives a goal or an error, never a
+// panic; an accepted goal reads back as itself, and its parts are few and
+// within their metrics' ranges.
+func FuzzParseGoal(f *testing.F) {
+	for _, s := range []string{"", "safety>=0.9", "safety>=0.95,over_refusal<=0.05,helpfulness>=0.9", "safety>0.9", "safety=>1",
+		"length_benign<=64", "entropy>=1e3", "safety>=0.9,safety<=0.8", "over_refusal<=-0", ",", "safety>=.5", "safety>=NaN", "x>=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		g, err := ParseGoal(s)
+		if err != nil {
+			if g != nil {
+				t.Fatalf("%q: rejected (%v) but gave a goal", s, err)
+			}
+			return
+		}
+		if len(g) > maxGoalParts {
+			t.Fatalf("%q: %d parts", s, len(g))
+		}
+		for _, p := range g {
+			m, ok := goalMetricNamed(p.Metric)
+			if !ok || !(p.Value >= 0 && p.Value <= m.max) {
+				t.Fatalf("%q: part %+v out of range", s, p)
+			}
+		}
+		again, err := ParseGoal(g.String())
+		if err != nil || !reflect.DeepEqual(again, g) {
+			t.Fatalf("%q: written %q, read back %v (%v)", s, g.String(), again, err)
+		}
+	})
 }

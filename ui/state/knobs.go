@@ -96,6 +96,7 @@ var knobs = []knob{
 	knob{key: "hide", get: func(s *Settings) string { return strings.Join(s.Hide, ",") }, set: setHide}.onPage(ptr("")),
 	flag("guide", func(s *Settings) *bool { return &s.Guide }, nil).onPage(ptr("0")),
 	knob{key: "class", get: func(s *Settings) string { return s.Class }, set: setClass}.onPage(ptr("")),
+	knob{key: "goal", get: func(s *Settings) string { return s.Goal.String() }, set: setGoal}.onPage(ptr("")),
 }
 
 // Bounds is the range the row key allows, for the page's inputs.
@@ -254,6 +255,14 @@ func setHide(s *Settings, v string) error {
 		}
 	}
 	return nil
+}
+
+func setGoal(s *Settings, v string) error {
+	g, err := ParseGoal(v)
+	if err == nil {
+		s.Goal = g
+	}
+	return err
 }
 
 func setClass(s *Settings, v string) error {

@@ -77,7 +77,7 @@ func (l *Lab) Runs() []*Run {
 	if l.Live != nil {
 		out = append(out, &l.Live.Run)
 	}
-	out = append(out, l.Examples...)
+	out = append(out, l.examples()...)
 	return append(out, l.Imported...)
 }
 
@@ -96,7 +96,7 @@ func (l *Lab) LiveShown() bool {
 	if l.ShownID != "" {
 		return l.ShownID == "live"
 	}
-	return l.Live != nil && (l.Live.Step > 0 || l.Playing || len(l.Examples) == 0)
+	return l.Live != nil && (l.Live.Step > 0 || l.Playing || len(l.examples()) == 0)
 }
 
 // Shown is the run the charts show: the one chosen, else the live run once
@@ -111,8 +111,8 @@ func (l *Lab) Shown() *Run {
 	if l.LiveShown() && l.Live != nil {
 		return &l.Live.Run
 	}
-	if len(l.Examples) > 0 {
-		return l.Examples[0]
+	if ex := l.examples(); len(ex) > 0 {
+		return ex[0]
 	}
 	if l.Live != nil {
 		return &l.Live.Run

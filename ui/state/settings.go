@@ -58,6 +58,7 @@ type Settings struct {
 	Hide  []string // classroom: controls not shown (see Hideable)
 	Guide bool     // classroom: show the guided "predict, then run" sequence
 	Class string   // classroom: the class board's code ("" for none)
+	Goal  Goal     // classroom: the exercise's goal (nil for none)
 }
 
 // Hideable are the controls a classroom link can hide.

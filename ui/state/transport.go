@@ -53,7 +53,7 @@ func (l *Lab) Reset() {
 // matchingExample is the precomputed run of the settings' recipe on their
 // model, drawn behind the live run, or "".
 func (l *Lab) matchingExample() string {
-	for _, e := range l.Examples {
+	for _, e := range l.examples() {
 		if e.Report.Recipe == l.Settings.Recipe && trimModel(e.Report.Model) == l.Settings.Model {
 			return e.ID
 		}
