@@ -1,6 +1,10 @@
 package ui
 
-import "github.com/vugu/vugu"
+import (
+	"github.com/vugu/vugu"
+
+	"github.com/copsdlab/copsd/ui/state"
+)
 
 // ClassBoard is the class board: submit your run's results under a class
 // code and a display name, and see the class's runs together (BoardPlot).
@@ -21,6 +25,9 @@ func (c *ClassBoard) statusClass() string {
 func (c *ClassBoard) submitLabel() string {
 	if c.Lab.Board.Submitting {
 		return "Submitting…"
+	}
+	if n := c.Lab.Board.Waiting(); n > 0 {
+		return "Submit to class board (" + state.WaitingNote(n) + ")"
 	}
 	return "Submit to class board"
 }

@@ -36,6 +36,10 @@ const (
 	Name = "asset-manifest.json"
 	// Index is the app's entry page; it is never hashed and is served at "/".
 	Index = "index.html"
+	// ServiceWorker is the app's service worker. It is never hashed: a browser finds a new
+	// version of the app by fetching it again under its fixed name, and its scope is the
+	// directory it is served from, the site root.
+	ServiceWorker = "sw.js"
 	// Placeholder is the committed file that keeps the output directory embeddable before the
 	// first build; the bundler keeps it and the server does not serve it.
 	Placeholder = "README.txt"
@@ -142,3 +146,7 @@ func (m Manifest) Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Unhashed reports whether the bundle keeps a logical name as it is: the entry page and the
+// service worker.
+func Unhashed(name string) bool { return name == Index || name == ServiceWorker }

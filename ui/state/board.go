@@ -319,6 +319,7 @@ type Board struct {
 	pending   map[int]boardCall
 	incoming  []BoardRun
 	submitted map[string]int64 // what was posted (runSubmitKey) → its id
+	outbox    []outgoing       // posts waiting for the network (outbox.go)
 }
 
 type boardCall struct {
@@ -327,6 +328,7 @@ type boardCall struct {
 	gen   int
 	key   string // the submission, for a post
 	name  string
+	req   BoardRequest // the post itself, kept to send again if the network drops it
 }
 
 // boardRequest sends req and remembers what it was for.
@@ -435,6 +437,12 @@ func (l *Lab) SubmitToBoard() {
 		return
 	}
 	key := l.submitKey(class, s)
+	for _, o := range b.outbox {
+		if o.call.key == key {
+			l.boardStatus(true, "Already waiting to be posted to %s when the network returns.", class)
+			return
+		}
+	}
 	if id, ok := b.submitted[key]; ok {
 		l.boardStatus(false, "Already on %s's board (run #%d): train further or change something, then submit again.", class, id)
 		return
@@ -449,7 +457,7 @@ func (l *Lab) SubmitToBoard() {
 	b.Submitting = true
 	l.boardStatus(true, "Submitting to %s…", class)
 	l.setClass(class)
-	l.boardRequest(req, boardCall{op: boardPostOp, class: class, key: key, name: s.Name})
+	l.boardRequest(req, boardCall{op: boardPostOp, class: class, key: key, name: s.Name, req: req})
 }
 
 // submitKey names one evaluation of one run posted under a name to a class.
@@ -472,6 +480,11 @@ func (l *Lab) OnBoard(resp BoardResponse) {
 	switch call.op {
 	case boardPostOp:
 		b.Submitting = false
+		if resp.Err != nil {
+			l.holdPost(call.req, call)
+			return
+		}
+		defer l.afterPost()
 		r, err := ParseBoardRun(resp)
 		if err != nil {
 			l.boardStatus(false, "Not submitted: %s.", strings.TrimSuffix(err.Error(), "."))

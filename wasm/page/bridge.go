@@ -89,6 +89,15 @@ func (b *bridge) boot() {
 		hidden := g.Get("document").Get("hidden").Bool()
 		b.queue(func() { b.lab.OnVisibility(hidden) })
 	})
+	// A board post the network dropped waits (state/outbox.go): it goes
+	// again when the browser says it is back online, and, since that event
+	// is not told of every recovery (a Wi-Fi that lost its uplink), every
+	// half minute while one waits.
+	b.listen(g, "online", func(js.Value) { b.queue(b.lab.OnOnline) })
+	g.Call("setInterval", b.funcOf(func(js.Value, []js.Value) any {
+		b.queue(b.lab.OnOnline)
+		return nil
+	}), 30000)
 	b.listen(g, "hashchange", func(js.Value) {
 		h := g.Get("location").Get("hash").String()
 		b.queue(func() { b.lab.ApplyHash(h) })

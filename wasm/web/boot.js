@@ -3,6 +3,14 @@
 // same module as the engine (wasm/engine); the page hands them this compiled
 // copy (self.copsdModule) instead of fetching and compiling it again.
 "use strict";
+// The service worker (sw.js) keeps the lab working offline after this visit.
+// It is registered once the lab runs, so that its copy of the module comes
+// from the browser's cache rather than a second download; a browser without
+// service workers simply goes without.
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator) || location.protocol === "file:") return;
+  navigator.serviceWorker.register("sw.js").catch((err) => console.warn("offline use unavailable:", err));
+}
 (async () => {
   try {
     const module = await WebAssembly.compileStreaming(fetch("lab.wasm"));
@@ -17,6 +25,7 @@
     if (Object.keys(simd).length > 0) go.importObject.copsdsimd = simd;
     const instance = await WebAssembly.instantiate(module, go.importObject);
     go.run(instance);
+    registerServiceWorker();
   } catch (err) {
     const s = document.getElementById("boot-status");
     if (s) s.textContent = "The lab could not start: " + ((err && err.message) || err);

@@ -115,6 +115,9 @@ func Build(opts Options) (*Result, error) {
 	}
 	m := manifest.Manifest(hashed)
 	files[manifest.Name] = m.Encode()
+	if err := fillServiceWorker(files); err != nil {
+		return nil, err
+	}
 
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -322,7 +325,7 @@ func checkWasmVersions(in map[string]*input, goroot string) (warnings []string, 
 func hashAll(in map[string]*input) (map[string][]byte, map[string]string, error) {
 	isAsset := func(n string) bool {
 		_, ok := in[n]
-		return ok && n != manifest.Index
+		return ok && !manifest.Unhashed(n)
 	}
 	deps := make(map[string][]string, len(in))
 	refsOf := make(map[string][]ref)
@@ -352,7 +355,7 @@ func hashAll(in map[string]*input) (map[string][]byte, map[string]string, error)
 			data = rewrite(data, refs, hashed)
 		}
 		name := n
-		if n != manifest.Index {
+		if !manifest.Unhashed(n) {
 			name = manifest.HashedName(n, manifest.Hash(data))
 			hashed[n] = name
 		}

@@ -25,7 +25,7 @@ import (
 // rewritable reports whether references inside a file of this name are rewritten.
 func rewritable(name string) bool {
 	switch strings.ToLower(path.Ext(name)) {
-	case ".html", ".htm", ".js", ".mjs", ".css":
+	case ".html", ".htm", ".js", ".mjs", ".css", ".webmanifest":
 		return true
 	}
 	return false
