@@ -69,9 +69,9 @@ func (c *GoalPanel) value(g state.GoalCheck) string {
 
 func (c *GoalPanel) summary() string {
 	checks := c.Lab.GoalChecks()
-	met, known := 0, false
+	met, known, step := 0, false, 0
 	for _, g := range checks {
-		known = known || g.Known
+		known, step = known || g.Known, g.Step
 		if g.Met {
 			met++
 		}
@@ -79,7 +79,9 @@ func (c *GoalPanel) summary() string {
 	if !known {
 		return "Run the lab to see how your run does."
 	}
-	done := c.Lab.Live != nil && c.Lab.Live.Step >= c.Lab.Settings.Steps
+	// The run is judged by the evaluation after its last step, which comes
+	// a moment after the step itself.
+	done := step >= c.Lab.Settings.Steps
 	switch {
 	case met == len(checks) && done:
 		return "Goal met at the end of the run. Post it to the class board!"

@@ -32,6 +32,7 @@ if [ ! -f "$assets/index.html" ]; then
 	mkdir -p "$work/web"
 	printf '<!doctype html>\n<html><head><meta charset="utf-8"><title>COPSD Lab</title><script src="main.js" defer></script></head>\n<body><main id="app">stand-in app</main></body></html>\n' >"$work/web/index.html"
 	printf 'console.log("stand-in app");\n' >"$work/web/main.js"
+	printf 'const VERSION = "COPSD_VERSION";\nconst PRECACHE = ["COPSD_PRECACHE"];\n' >"$work/web/sw.js"
 	printf '\0asm\1\0\0\0' >"$work/lab.wasm"
 	"$go" run ./serve/cmd/bundle -q -src "$work/web" -out "$work/dist" -file "lab.wasm=$work/lab.wasm"
 	assets=$work/dist
@@ -105,4 +106,18 @@ COPSD_WORKER_URL="http://127.0.0.1:$port" "$go" test -count=1 -v -parallel 8 -ru
 	tee "$work/test.log" | grep -Ev '^=== (RUN|PAUSE|CONT)|^ +--- PASS'
 status=${PIPESTATUS[0]}
 set -e
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+
+# The platform serves the service worker too, under its own name, as JavaScript (a browser
+# refuses to install one served as anything else), with the version the bundler wrote.
+node --input-type=module - "http://127.0.0.1:$port/sw.js" <<'EOF'
+const url = process.argv[2];
+const res = await fetch(url);
+const body = await res.text();
+const type = res.headers.get("content-type") || "";
+if (res.status !== 200 || !/javascript/.test(type) || !/const VERSION = "[0-9a-f]{8}";/.test(body) || !/const PRECACHE = \["\.\/"/.test(body)) {
+  console.error(`test-worker: ${url}: ${res.status} ${type}\n${body.slice(0, 300)}`);
+  process.exit(1);
+}
+console.log(`test-worker: the service worker is served (${type}, ${body.length} bytes)`);
+EOF

@@ -107,7 +107,7 @@ func TestExercise1SafeWithoutOverRefusalOnRho0(t *testing.T) {
 // Exercise 2: on rho 0.5 every constitution with rules contracts the
 // teacher: shown any of the presets, the teacher over-refuses at least 15%
 // of benign and borderline requests (the goal allows 5%) and shortens benign
-// answers to 0.75× or less.
+// answers to 0.8× or less.
 // So the student distilled from it does not meet the goal either, as the
 // safety constitution's run shows.
 func TestExercise2EveryConstitutionContractsTheTeacherOnRho50(t *testing.T) {
@@ -144,7 +144,7 @@ func TestExercise2EveryConstitutionContractsTheTeacherOnRho50(t *testing.T) {
 			plain = m.LengthBenign
 			continue
 		}
-		if m.OverRefusal < 0.15 || !(m.LengthBenign <= 0.75*plain) {
+		if m.OverRefusal < 0.15 || !(m.LengthBenign <= 0.8*plain) {
 			t.Errorf("the %s constitution does not contract the rho-0.5 teacher: over-refusal %.2f, benign length %.1f (%.1f without)",
 				p.Name, m.OverRefusal, m.LengthBenign, plain)
 		}

@@ -10,12 +10,14 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +42,11 @@ type page struct {
 	ctx  context.Context
 	url  string
 	home string
+
+	store *sqlitestore.Store // the class board's
+	// down cuts the network between the browser and the server: while set,
+	// every request is dropped without an answer, the service worker's too.
+	down atomic.Bool
 
 	mu      sync.Mutex
 	console []string
@@ -70,7 +77,14 @@ func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	p := &page{t: t, store: store}
+	h := srv.Handler()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.down.Load() {
+			panic(http.ErrAbortHandler) // the connection drops, no answer
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(ts.Close)
 	home := t.TempDir()
 	opts := []chromedp.ExecAllocatorOption{
@@ -88,7 +102,7 @@ func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	t.Cleanup(cancel2)
 	ctx, cancel3 := context.WithTimeout(ctx, timeout)
 	t.Cleanup(cancel3)
-	p := &page{t: t, ctx: ctx, url: ts.URL, home: home}
+	p.ctx, p.url, p.home = ctx, ts.URL, home
 	// A browser window is at least 500 px wide; narrower sizes (a phone)
 	// are emulated, as the device toolbar does.
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
