@@ -29,11 +29,13 @@ func (p *page) examplesFetched() {
 }
 
 // outcomeText is what would give an experiment's answer away: the collapse
-// banner, a precomputed run's name or role, a collapse step.
+// banner, a precomputed run's name or role (as the run picker words them), a
+// collapse step. Each match is returned with the text around it.
 const outcomeText = `(() => {
 	const t = document.body.innerText;
-	return [/collapsed at step/i, /the collapse\b/i, /the control/i, /COPSD: a Cross-SFT teacher/i, /example/i]
-		.filter((r) => r.test(t)).map(String).concat(document.querySelector('[data-testid="collapse-banner"]') ? ["banner"] : []);
+	return [/collapsed at step/i, /: the collapse/, /: the control/, /COPSD: a Cross-SFT teacher/, /Example: /, /Precomputed with/]
+		.map((r) => t.match(r)).filter((m) => m).map((m) => JSON.stringify(t.slice(Math.max(0, m.index - 60), m.index + 60)))
+		.concat(document.querySelector('[data-testid="collapse-banner"]') ? ["the collapse banner"] : []);
 })()`
 
 // Bug: a guided link opened beneath "Predict first" on the precomputed
