@@ -11,7 +11,9 @@ import (
 // The Content-Security-Policy allows what the app needs and nothing more:
 //   - scripts only from this origin, plus compiling WebAssembly ('wasm-unsafe-eval' permits
 //     WebAssembly.instantiate, not JS eval);
-//   - the Web Worker that trains the model, from this origin;
+//   - the Web Worker that trains the model and the service worker that keeps the app offline
+//     (sw.js), both from this origin (worker-src);
+//   - the web app manifest and its icon, from this origin (default-src);
 //   - fetch of the manifest, the wasm, the checkpoints and the class-board API, on this origin;
 //   - inline styles, which the UI sets on elements; images from this origin and data:/blob: URLs
 //     (exported charts);
