@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium engines axe browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean fuzz
+.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium engines axe browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean fuzz soak
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -119,8 +119,14 @@ wabt:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wabt >/dev/null; }
 
 ## bench: kernel and training-step benchmarks, natively and in Chromium; the lab's speed targets; the server's load test
-bench: bench-serve bench-steps benchbrowser
+bench: bench-serve bench-steps benchbrowser soak
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
+
+## soak: 10,000 steps of the lab's default run natively: nothing goes non-finite and
+## the live Go heap after warm-up grows by less than 10% (SOAKSTEPS to change)
+SOAKSTEPS ?= 10000
+soak:
+	COPSD_SOAK=$(SOAKSTEPS) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 3h ./core/distill/
 
 ## bench-steps: ms per OPSD and pretraining step and matmul GFLOP/s, natively and in Chromium (SIMD and pure Go) -> build/bench.json
 bench-steps: chromium wabt

@@ -148,8 +148,10 @@ func quoteAll(ws []string) []string {
 	return out
 }
 
-// Encode turns text into token ids. Unknown words are reported, with
-// suggestions, in an *UnknownWordsError; nothing is dropped silently.
+// Encode turns typed text into token ids. Unknown words are reported, with
+// suggestions, in an *UnknownWordsError; nothing is dropped silently. The
+// special markers (<sys>, <bot>, <eos>, ...) are refused: text that holds one
+// would forge the dialogue's structure (a system block inside a prompt).
 func (v *Vocab) Encode(text string) ([]int32, error) {
 	words := Split(text)
 	ids := make([]int32, 0, len(words))
@@ -157,6 +159,9 @@ func (v *Vocab) Encode(text string) ([]int32, error) {
 	seen := map[string]bool{}
 	for i, w := range words {
 		id, ok := v.ids[w]
+		if ok && int(id) < len(specials) {
+			return nil, fmt.Errorf("%q is one of the lab's markers, not a word: typed text cannot hold it", w)
+		}
 		if ok {
 			ids = append(ids, id)
 			continue
