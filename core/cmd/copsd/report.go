@@ -165,7 +165,7 @@ func gatherRuns(files []runFile, dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
+		if err := writeFileAtomic(dst, b); err != nil {
 			return err
 		}
 	}
@@ -184,7 +184,7 @@ func writeSuite(suite *report.Suite, out string, stdout io.Writer) error {
 	if err := suite.WriteMarkdown(&b); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, "report.md"), b.Bytes(), 0o644); err != nil {
+	if err := writeFileAtomic(filepath.Join(out, "report.md"), b.Bytes()); err != nil {
 		return err
 	}
 	if err := suite.WriteFigures(out); err != nil {
