@@ -137,11 +137,11 @@ benchbrowser: web chromium
 	COPSD_BROWSER=1 COPSD_TIMING=1 $(GO) test -count=1 -v -timeout 30m ./wasm/browsertest/
 
 ## fuzz: every parser of foreign input under Go's native fuzzer, FUZZTIME each, one at a time:
-## constitution text, checkpoint decoder, link fragment, run import (decoder and
+## constitution text, checkpoint decoder, link fragment, exercise goal, run import (decoder and
 ## page), class-board decoder, served paths. New crashers land in testdata/fuzz.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := FuzzParseConstitution:./core/world FuzzLoad:./core/model FuzzDecodeMeta:./core/pretrain \
-	FuzzParseHash:./ui/state FuzzDecodeReport:./ui/state FuzzImportedRunRenders:./ui \
+	FuzzParseHash:./ui/state FuzzParseGoal:./ui/state FuzzDecodeReport:./ui/state FuzzImportedRunRenders:./ui \
 	FuzzDecodeRun:./serve/board FuzzCleanPath:./serve
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
