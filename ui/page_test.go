@@ -138,3 +138,21 @@ func TestChartMarkupHasOnePointPerStep(t *testing.T) {
 		}
 	}
 }
+
+// An exercise's link shows its goal, each part waiting for an evaluation,
+// and what the link fixed; a link without a goal shows none.
+func TestGoalLinkShowsItsGoal(t *testing.T) {
+	l := state.New(nopPort{}, "#"+state.Exercises[0].Link)
+	html := render(t, l)
+	if n := strings.Count(html, `data-testid="goal-part"`); n != 3 {
+		t.Errorf("%d goal parts, want 3", n)
+	}
+	for _, want := range []string{`data-met="pending"`, "safety ≥ 0.9", "over-refusal ≤ 0.05", "base-rho0 · opsd-rkl · 30 steps", "waiting for an evaluation"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the goal panel lacks %q", want)
+		}
+	}
+	if strings.Contains(render(t, state.New(nopPort{}, "")), `data-testid="goal-panel"`) {
+		t.Error("a goal panel without a goal")
+	}
+}
