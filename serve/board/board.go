@@ -1,10 +1,12 @@
 // Package board is the class board: students post the summary of a finished run (who, which
 // constitution, recipe and model, the final metrics, when it collapsed) under a class code, and the
-// class sees every run, newest first.
+// class sees every run, newest first. A teacher may claim a class, which gives them a key that
+// hides runs from its board.
 //
 // The HTTP API (see API.md) is one http.Handler, NewHandler, over a Store. The same handler runs in
 // the local server over SQLite (package sqlitestore) and in the Cloudflare Worker over D1
-// (serve/worker); both stores are SQLStore over database/sql with the schema in migrations/.
+// (serve/worker); both stores are SQLStore over database/sql with the schema in migrations/. The
+// JSON on the wire is package core/boardwire, which the lab's page shares.
 //
 // This package must build for GOOS=js GOARCH=wasm: it imports no cgo, no file system and no
 // SQLite driver.
@@ -13,41 +15,20 @@ package board
 import (
 	"context"
 	"errors"
-	"regexp"
 	"slices"
 	"time"
 
+	"github.com/copsdlab/copsd/core/boardwire"
 	"github.com/copsdlab/copsd/core/distill"
 )
 
-// Run is one run summary on a class board.
-type Run struct {
-	ID           int64     `json:"id"`
-	Class        string    `json:"class"`
-	CreatedAt    time.Time `json:"created_at"`
-	Name         string    `json:"name"`
-	Constitution string    `json:"constitution"`
-	Recipe       string    `json:"recipe"`
-	Model        string    `json:"model"`
-	Seed         int64     `json:"seed"`
-	Metrics      Metrics   `json:"metrics"`
-	// CollapseStep is the distillation step at which the collapse detector fired; nil when the run
-	// did not collapse.
-	CollapseStep *int `json:"collapse_step"`
-}
-
-// Metrics are a run's final evaluation metrics, named as in the run export (core/diag.Metrics).
-type Metrics struct {
-	Safety                float64 `json:"safety"`
-	Helpfulness           float64 `json:"helpfulness"`
-	BorderlineHelpfulness float64 `json:"borderline_helpfulness"`
-	OverRefusal           float64 `json:"over_refusal"`
-	Reasoning             float64 `json:"reasoning"`
-	Distinct2             float64 `json:"distinct2"`
-	Diversity             float64 `json:"diversity"`
-	LengthBenign          float64 `json:"length_benign"`
-	Entropy               float64 `json:"entropy"`
-}
+// The wire types, named here for the server's callers.
+type (
+	Run          = boardwire.Run
+	Submission   = boardwire.Submission
+	Metrics      = boardwire.Metrics
+	ListResponse = boardwire.ListResponse
+)
 
 // Page selects a page of a class's runs, newest first.
 type Page struct {
@@ -57,42 +38,49 @@ type Page struct {
 	Before int64
 }
 
-// Store keeps class boards. Implementations must be safe for concurrent use, and Add must not
-// return before the run is durable.
+// Store keeps class boards. Implementations must be safe for concurrent use, and a write must not
+// return before it is durable.
 type Store interface {
-	// Add stores r on class's board and returns it with its ID set. r.Class is ignored.
-	Add(ctx context.Context, class string, r Run) (Run, error)
-	// List returns a page of class's runs, newest first, and the cursor (Page.Before) of the next
-	// page, or 0 when this page is the last.
+	// Add stores r on class's board and returns it with its ID set, and created true. When class
+	// already holds a run with r.RunID, it stores nothing and returns that run, created false.
+	// r.Class is ignored.
+	Add(ctx context.Context, class string, r Run) (stored Run, created bool, err error)
+	// List returns a page of class's runs that are not hidden, newest first, and the cursor
+	// (Page.Before) of the next page, or 0 when this page is the last.
 	List(ctx context.Context, class string, p Page) (runs []Run, next int64, err error)
+	// Hide takes the run with the id off class's board (it stays stored). found is false when
+	// class has no run with that id; hiding a hidden run again is not an error.
+	Hide(ctx context.Context, class string, id int64, at time.Time) (found bool, err error)
+	// Claim records keyHash as class's teacher key. claimed is false, and nothing changes, when
+	// the class was claimed before.
+	Claim(ctx context.Context, class, keyHash string, at time.Time) (claimed bool, err error)
+	// KeyHash returns the hash of class's teacher key, or "" when the class is not claimed.
+	KeyHash(ctx context.Context, class string) (string, error)
 }
 
-// Limits of the API. They are part of the API contract (API.md).
+// Limits of the API (boardwire's, and the server's own).
 const (
-	MaxBody            = 16 << 10 // bytes of a POST body
-	MaxNameRunes       = 40
-	MaxConstitutionLen = 600 // bytes of constitution text as sent
+	MaxBody            = boardwire.MaxBody
+	MaxNameRunes       = boardwire.MaxNameRunes
+	MaxConstitutionLen = boardwire.MaxConstitutionLen
+	DefaultLimit       = boardwire.DefaultLimit
+	MaxLimit           = boardwire.MaxLimit
+	MaxSeed            = boardwire.MaxSeed
+	MaxCollapseStep    = boardwire.MaxCollapseStep
+	ClassMinLen        = boardwire.ClassMinLen
+	ClassMaxLen        = boardwire.ClassMaxLen
 	// MaxConstitutionWords bounds the words (with each "." a word) of a constitution: the world
 	// allows 12 rules of at most three words and a full stop.
 	MaxConstitutionWords = 48
 	// maxSuggested is the most unknown words answered with spelling suggestions; with more, the
 	// text is not a constitution at all.
-	maxSuggested        = 5
-	DefaultLimit        = 20
-	MaxLimit            = 100
-	MaxSeed             = 1 << 53 // seeds are exact in a float64 (JavaScript, D1)
-	MaxCollapseStep     = 100000
-	MaxLengthBenign     = 64
-	MaxEntropy          = 10
-	ClassMinLen         = 3
-	ClassMaxLen         = 32
-	classPatternLiteral = `^[a-z0-9-]{3,32}$`
+	maxSuggested = 5
+	// MaxCSVRuns bounds a CSV export: a class board is tens of runs, a runaway one is cut here.
+	MaxCSVRuns = 10000
 )
 
-var classPattern = regexp.MustCompile(classPatternLiteral)
-
-// ValidClass reports whether s is a class code: 3 to 32 characters of a-z, 0-9 and '-'.
-func ValidClass(s string) bool { return classPattern.MatchString(s) }
+// ValidClass reports whether s is a class code (boardwire.ValidClass).
+func ValidClass(s string) bool { return boardwire.ValidClass(s) }
 
 // Recipes are the recipe names a run may carry: core/distill's recipes.
 var Recipes = distill.RecipeNames()

@@ -29,9 +29,10 @@ import (
 	"github.com/copsdlab/copsd/serve/manifest"
 )
 
-// edgeLimit mirrors the rate limit binding in wrangler.jsonc (100 requests per 60 s per client),
-// so the local server under test limits like the edge.
-const edgeLimit = 100
+// edgeLimit mirrors the rate limit bindings in wrangler.jsonc (300 requests per 60 s per class and
+// client; four times that per client over all classes), so the local server under test limits like
+// the edge.
+const edgeLimit = 300
 
 func startLocal(t *testing.T) string {
 	t.Helper()
@@ -40,9 +41,10 @@ func startLocal(t *testing.T) string {
 		t.Fatal(err)
 	}
 	api := board.NewHandler(board.Config{
-		Store:   store,
-		Limiter: board.NewTokenBucket(board.TokenBucketConfig{Rate: edgeLimit / 60.0, Burst: edgeLimit}),
-		Logger:  slog.New(slog.DiscardHandler),
+		Store:         store,
+		Limiter:       board.NewTokenBucket(board.TokenBucketConfig{Rate: edgeLimit / 60.0, Burst: edgeLimit}),
+		ClientLimiter: board.NewTokenBucket(board.TokenBucketConfig{Rate: 4 * edgeLimit / 60.0, Burst: 4 * edgeLimit}),
+		Logger:        slog.New(slog.DiscardHandler),
 	})
 	app := fstest.MapFS{
 		"index.html":          {Data: []byte("<!doctype html><title>lab</title>")},
@@ -97,6 +99,7 @@ func TestContractWorker(t *testing.T) {
 func runContract(t *testing.T, base string) {
 	class := newClass(t)
 	t.Run("post and list", func(t *testing.T) { checkPostAndList(t, base, class) })
+	t.Run("moderation", func(t *testing.T) { checkModeration(t, base, newClass(t)) })
 	t.Run("bad requests", func(t *testing.T) {
 		for _, tt := range badRequests(class) {
 			t.Run(tt.name, func(t *testing.T) {
@@ -203,7 +206,7 @@ func checkPostAndList(t *testing.T, base, class string) {
 			t.Fatal(err)
 		}
 		if r.ID <= 0 || r.Class != class || r.Seed != int64(1000+i) || r.Constitution != "refuse weapons . refuse hacking . be helpful ." ||
-			time.Since(r.CreatedAt).Abs() > time.Hour || r.Metrics.Diversity != 0.4375 {
+			time.Since(r.CreatedAt.Time).Abs() > time.Hour || r.Metrics.Diversity != 0.4375 {
 			t.Errorf("post %d answered %s", i, body)
 		}
 		if (collapse == "null") != (r.CollapseStep == nil) {
@@ -268,7 +271,8 @@ func badRequests(class string) []badCase {
 		{"unknown api path", req{method: "GET", path: "/api/nothing"}, 404, ""},
 		{"board root", req{method: "GET", path: "/api/board"}, 404, ""},
 		{"trailing slash", req{method: "GET", path: "/api/board/" + class + "/"}, 404, ""},
-		{"run by id", req{method: "GET", path: runs + "/1"}, 404, ""},
+		{"GET run by id", req{method: "GET", path: runs + "/1"}, 405, ""},
+		{"run by id, deeper", req{method: "DELETE", path: runs + "/1/x"}, 404, ""},
 		// 405, with Allow.
 		{"GET runs", req{method: "GET", path: runs}, 405, ""},
 		{"PUT runs", req{method: "PUT", path: runs, contentType: ct, body: good}, 405, ""},
@@ -302,8 +306,21 @@ func badRequests(class string) []badCase {
 		{"array", post(`[1,2,3]`), 400, ""},
 		{"trailing data", post(good + `{"name":"again"}`), 400, ""},
 		{"unknown field", post(replace(`"name":"Ana"`, `"name":"Ana","admin":true`)), 400, "admin"},
-		{"unknown metric", post(replace(`"entropy":1.75`, `"entropy":1.75,"kl_teacher":0.2`)), 400, "kl_teacher"},
+		{"unknown metric", post(replace(`"entropy":1.75`, `"entropy":1.75,"kl_teacher":0.2`)), 400, "metrics.kl_teacher"},
 		{"duplicate key", post(replace(`"name":"Ana"`, `"name":"Ana","name":"Bob"`)), 400, "name"},
+		{"key differing in case", post(replace(`"name":"Ana"`, `"name":"Ana","NAME":"Mallory"`)), 400, "NAME"},
+		{"metric key differing in case", post(replace(`"safety":0.9`, `"safety":0.9,"Safety":0.1`)), 400, "metrics.Safety"},
+		{"key by Unicode folding", post(replace(`"seed":7`, `"\u017feed":7`)), 400, "\u017feed"},
+		{"short run_id", post(replace(`"name":"Ana"`, `"run_id":"abc","name":"Ana"`)), 422, "run_id"},
+		{"run_id as number", post(replace(`"name":"Ana"`, `"run_id":12345678901234567,"name":"Ana"`)), 400, "run_id"},
+		// The teacher's routes.
+		{"GET claim", req{method: "GET", path: "/api/board/" + class + "/claim"}, 405, ""},
+		{"POST csv", req{method: "POST", path: "/api/board/" + class + "/runs.csv", contentType: ct, body: good}, 405, ""},
+		{"csv with a query", req{method: "GET", path: "/api/board/" + class + "/runs.csv?all=1"}, 400, ""},
+		{"hide without a key", req{method: "DELETE", path: runs + "/1"}, 401, "Authorization"},
+		{"hide with a wrong key", req{method: "DELETE", path: runs + "/1", header: map[string]string{"Authorization": "Bearer not-the-key"}}, 403, "Authorization"},
+		{"hide with basic auth", req{method: "DELETE", path: runs + "/1", header: map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}}, 401, "Authorization"},
+		{"claim a bad class", req{method: "POST", path: "/api/board/A_B/claim"}, 400, "class"},
 		{"invalid utf-8", post(replace(`"Ana"`, "\"A\xffna\"")), 400, ""},
 		{"seed as string", post(replace(`"seed":7`, `"seed":"7"`)), 400, "seed"},
 		{"metric as string", post(replace(`"safety":0.9`, `"safety":"0.9"`)), 400, "metrics.safety"},
@@ -372,6 +389,11 @@ func checkRateLimit(t *testing.T, base, class string) {
 			}
 			errorBody(t, limited.resp, limited.body)
 			t.Logf("429 within %d more requests, Retry-After %ds", sent, secs)
+			// The budget is the class's at this address: another class from here is served.
+			other := newClass(t)
+			if resp, body := send(t, base, req{method: "GET", path: "/api/board/" + other}); resp.StatusCode != http.StatusOK {
+				t.Errorf("another class from the same address: %d %s", resp.StatusCode, body)
+			}
 			return
 		}
 	}
@@ -417,4 +439,92 @@ func checkStatic(t *testing.T, base string) {
 		}
 	}
 	t.Logf("served / (%s), %s and %s (application/wasm)", "text/html", manifest.Name, wasm)
+}
+
+// checkModeration: claiming a class, idempotent posts, hiding a run with the teacher's key, and
+// the CSV export, each answered alike by both servers.
+func checkModeration(t *testing.T, base, class string) {
+	claim := func() (*http.Response, []byte) {
+		return send(t, base, req{method: "POST", path: "/api/board/" + class + "/claim"})
+	}
+	resp, body := claim()
+	var claimed struct {
+		Class      string `json:"class"`
+		TeacherKey string `json:"teacher_key"`
+	}
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(body, &claimed) != nil || claimed.Class != class || len(claimed.TeacherKey) < 40 {
+		t.Fatalf("claim: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := claim(); resp.StatusCode != http.StatusConflict || errorBody(t, resp, body).Field != "class" {
+		t.Errorf("second claim: %d %s", resp.StatusCode, body)
+	}
+
+	runs := "/api/board/" + class + "/runs"
+	post := func(body string) (*http.Response, []byte) {
+		return send(t, base, req{method: "POST", path: runs, contentType: "application/json", body: body})
+	}
+	withID := func(id string, seed int) string {
+		return strings.Replace(fmt.Sprintf(goodRun, seed, "null"), `"name":"Ana"`, `"run_id":"`+id+`","name":"Ana"`, 1)
+	}
+	keep, hide := "contract-keep-"+class, "contract-hide-"+class
+	var kept, hidden board.Run
+	for _, p := range []struct {
+		id  string
+		run *board.Run
+	}{{keep, &kept}, {hide, &hidden}} {
+		resp, body := post(withID(p.id, 1))
+		if resp.StatusCode != http.StatusCreated || json.Unmarshal(body, p.run) != nil || p.run.RunID != p.id {
+			t.Fatalf("post %s: %d %s", p.id, resp.StatusCode, body)
+		}
+		created := string(body[bytes.Index(body, []byte(`"created_at":"`))+14:][:24])
+		if len(created) != 24 || created[19] != '.' || created[23] != 'Z' {
+			t.Errorf("created_at %q: want milliseconds, three digits", created)
+		}
+		// The retry of a post whose answer was lost: the same answer, no second run.
+		resp2, body2 := post(withID(p.id, 1))
+		if resp2.StatusCode != http.StatusCreated || !bytes.Equal(body, body2) {
+			t.Errorf("retried post: %d %s, first %s", resp2.StatusCode, body2, body)
+		}
+	}
+	if resp, body := post(withID(keep, 2)); resp.StatusCode != http.StatusConflict || errorBody(t, resp, body).Field != "run_id" {
+		t.Errorf("same run_id, other run: %d %s", resp.StatusCode, body)
+	}
+
+	del := func(id int64, key string) int {
+		q := req{method: "DELETE", path: runs + "/" + strconv.FormatInt(id, 10)}
+		if key != "" {
+			q.header = map[string]string{"Authorization": "Bearer " + key}
+		}
+		resp, body := send(t, base, q)
+		if resp.StatusCode != http.StatusNoContent {
+			errorBody(t, resp, body)
+		} else if len(body) != 0 {
+			t.Errorf("204 with a body %q", body)
+		}
+		return resp.StatusCode
+	}
+	if c := del(hidden.ID, ""); c != http.StatusUnauthorized {
+		t.Errorf("hide without a key: %d", c)
+	}
+	if c := del(hidden.ID, claimed.TeacherKey[1:]); c != http.StatusForbidden {
+		t.Errorf("hide with a wrong key: %d", c)
+	}
+	if c := del(hidden.ID+1000000, claimed.TeacherKey); c != http.StatusNotFound {
+		t.Errorf("hide a missing run: %d", c)
+	}
+	if c := del(hidden.ID, claimed.TeacherKey); c != http.StatusNoContent {
+		t.Fatalf("hide: %d", c)
+	}
+	resp, body = send(t, base, req{method: "GET", path: "/api/board/" + class})
+	var page board.ListResponse
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &page) != nil || len(page.Runs) != 1 || page.Runs[0].ID != kept.ID {
+		t.Errorf("after hiding: %d %s", resp.StatusCode, body)
+	}
+	resp, body = send(t, base, req{method: "GET", path: runs + ".csv"})
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], "id,created_at,name,") || !strings.HasPrefix(lines[1], strconv.FormatInt(kept.ID, 10)+",") {
+		t.Errorf("csv: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	t.Logf("claimed %s, posted twice each of #%d and #%d, hid #%d; the CSV holds %d run", class, kept.ID, hidden.ID, hidden.ID, len(lines)-1)
 }

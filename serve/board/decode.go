@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/copsdlab/copsd/core/boardwire"
 	"github.com/copsdlab/copsd/core/world"
 )
 
@@ -44,33 +42,9 @@ func invalid(field, format string, args ...any) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// runRequest is the body of POST /api/board/{class}/runs. Pointers and raw values tell a missing
-// field from a zero one: every field is required.
-type runRequest struct {
-	Name         *string         `json:"name"`
-	Constitution *string         `json:"constitution"`
-	Recipe       *string         `json:"recipe"`
-	Model        *string         `json:"model"`
-	Seed         json.RawMessage `json:"seed"` // an integer; nil when absent
-	Metrics      *metricsRequest `json:"metrics"`
-	CollapseStep json.RawMessage `json:"collapse_step"` // null or an integer; nil when absent
-}
-
-type metricsRequest struct {
-	Safety                *float64 `json:"safety"`
-	Helpfulness           *float64 `json:"helpfulness"`
-	BorderlineHelpfulness *float64 `json:"borderline_helpfulness"`
-	OverRefusal           *float64 `json:"over_refusal"`
-	Reasoning             *float64 `json:"reasoning"`
-	Distinct2             *float64 `json:"distinct2"`
-	Diversity             *float64 `json:"diversity"`
-	LengthBenign          *float64 `json:"length_benign"`
-	Entropy               *float64 `json:"entropy"`
-}
-
 // DecodeRun parses and validates the body of a run submission. It returns the run to store (ID,
-// Class and CreatedAt unset), or an *Error with status 400 (not strict, well-formed JSON of the
-// right shape) or 422 (well-formed but invalid values).
+// Class and CreatedAt unset; RunID empty when the client sent none), or an *Error with status 400
+// (not strict, well-formed JSON of the right shape) or 422 (well-formed but invalid values).
 func DecodeRun(body []byte) (Run, *Error) {
 	req, e := decodeStrict(body)
 	if e != nil {
@@ -79,149 +53,27 @@ func DecodeRun(body []byte) (Run, *Error) {
 	return req.validate()
 }
 
-// decodeStrict parses body as exactly one JSON object of the request's shape: valid UTF-8, no
-// unknown or duplicate keys, nothing after the object.
-func decodeStrict(body []byte) (*runRequest, *Error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, badRequest("", "empty body: want a JSON object")
-	}
-	if !utf8.Valid(body) {
-		return nil, badRequest("", "body is not valid UTF-8")
-	}
-	if e := checkKeys(body); e != nil {
-		return nil, e
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var req runRequest
-	if err := dec.Decode(&req); err != nil {
-		return nil, jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("", "unexpected data after the JSON object")
-	}
-	return &req, nil
-}
-
-// maxDepth bounds nesting; the request needs 2.
-const maxDepth = 8
-
-// errSyntax stops checkKeys at a syntax error, which the decoder then reports with its offset.
-var errSyntax = errors.New("syntax")
-
-// checkKeys walks the JSON token stream and rejects duplicate object keys (which encoding/json
-// would silently resolve to the last one) and nesting deeper than maxDepth. Syntax errors are left
-// to the decoder.
-func checkKeys(body []byte) *Error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	err := checkValue(dec, "", 0)
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return nil
-}
-
-func checkValue(dec *json.Decoder, path string, depth int) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return errSyntax
-	}
-	d, ok := tok.(json.Delim)
-	if !ok || d == '}' || d == ']' {
-		return nil // a scalar (a stray closing delimiter is a syntax error for the decoder)
-	}
-	if depth >= maxDepth {
-		return badRequest(path, "JSON nested deeper than %d levels", maxDepth)
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		if d == '[' {
-			if err := checkValue(dec, path, depth+1); err != nil {
-				return err
-			}
-			continue
-		}
-		tok, err := dec.Token()
-		if err != nil {
-			return errSyntax
-		}
-		key, _ := tok.(string)
-		field := joinField(path, key)
-		if seen[key] {
-			return badRequest(field, "duplicate key %q", key)
-		}
-		seen[key] = true
-		if err := checkValue(dec, field, depth+1); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing delimiter
-		return errSyntax
-	}
-	return nil
-}
-
-func joinField(parent, key string) string {
-	if parent == "" {
-		return key
-	}
-	return parent + "." + key
-}
-
-// jsonError maps an encoding/json error to a 400 that says where the problem is.
-func jsonError(err error) *Error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return badRequest("", "malformed JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("", "truncated JSON")
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return badRequest("", "want a JSON object, got %s", typ.Value)
-		}
-		return badRequest(field, "%s must be %s, got %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
-	}
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		name, uerr := strconv.Unquote(rest)
-		if uerr != nil {
-			name = rest
-		}
-		return badRequest(name, "unknown field %s", rest)
-	}
-	return badRequest("", "invalid JSON: %s", strings.TrimPrefix(msg, "json: "))
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "float64", "int", "int64":
-		return "a number"
-	case "struct", "map":
-		return "an object"
-	case "slice":
-		return "an array"
-	}
-	return "a " + goKind
-}
-
 // validate checks every value and builds the run.
 func (q *runRequest) validate() (Run, *Error) {
 	var r Run
 	var e *Error
 
+	if q.RunID != nil {
+		if !boardwire.ValidRunID(*q.RunID) {
+			return r, invalid("run_id", "run_id must be %d to %d characters of A-Z, a-z, 0-9, '-' and '_', got %q",
+				boardwire.RunIDMinLen, boardwire.RunIDMaxLen, clip(*q.RunID))
+		}
+		r.RunID = *q.RunID
+	}
+
 	if q.Name == nil {
 		return r, invalid("name", "name is required")
 	}
-	if r.Name, e = validName(*q.Name); e != nil {
-		return r, e
+	name, err := boardwire.CheckName(*q.Name)
+	if err != nil {
+		return r, invalid("name", "%s", err.Error())
 	}
+	r.Name = name
 
 	switch {
 	case q.Recipe == nil:
@@ -255,7 +107,7 @@ func (q *runRequest) validate() (Run, *Error) {
 		return r, e
 	}
 
-	if q.CollapseStep == nil {
+	if !q.hasCollapse {
 		return r, invalid("collapse_step", "collapse_step is required: null when the run did not collapse")
 	}
 	step, present, e := rawInt("collapse_step", q.CollapseStep, MaxCollapseStep, fmt.Sprintf("null or an integer in [0, %d]", MaxCollapseStep))
@@ -310,25 +162,6 @@ func parseInt(s string, max int64) (int64, bool) {
 	return n, true
 }
 
-func validName(s string) (string, *Error) {
-	s = strings.TrimSpace(s)
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n == 0:
-		return "", invalid("name", "name must not be empty")
-	case n > MaxNameRunes:
-		return "", invalid("name", "name is %d characters long; at most %d", n, MaxNameRunes)
-	}
-	for _, c := range s {
-		// Control characters break the board's layout; format characters (bidi overrides,
-		// zero-width joiners) can disguise one name as another.
-		if unicode.IsControl(c) || unicode.Is(unicode.Cf, c) || c == utf8.RuneError {
-			return "", invalid("name", "name contains the character %U, which is not allowed", c)
-		}
-	}
-	return s, nil
-}
-
 // validConstitution parses the constitution with the world's own parser and returns its canonical
 // text ("none" for the empty constitution).
 func validConstitution(s string) (string, *Error) {
@@ -368,31 +201,15 @@ func validConstitution(s string) (string, *Error) {
 
 func (m *metricsRequest) validate() (Metrics, *Error) {
 	var out Metrics
-	for _, f := range []struct {
-		name string
-		in   *float64
-		out  *float64
-		max  float64
-	}{
-		{"safety", m.Safety, &out.Safety, 1},
-		{"helpfulness", m.Helpfulness, &out.Helpfulness, 1},
-		{"borderline_helpfulness", m.BorderlineHelpfulness, &out.BorderlineHelpfulness, 1},
-		{"over_refusal", m.OverRefusal, &out.OverRefusal, 1},
-		{"reasoning", m.Reasoning, &out.Reasoning, 1},
-		{"distinct2", m.Distinct2, &out.Distinct2, 1},
-		{"diversity", m.Diversity, &out.Diversity, 1},
-		{"length_benign", m.LengthBenign, &out.LengthBenign, MaxLengthBenign},
-		{"entropy", m.Entropy, &out.Entropy, MaxEntropy},
-	} {
-		field := "metrics." + f.name
-		if f.in == nil {
+	for _, f := range out.Fields() {
+		field := "metrics." + f.Name
+		in, ok := m.values[f.Name]
+		if !ok {
 			return out, invalid(field, "%s is required", field)
 		}
-		v := *f.in
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > f.max {
-			return out, invalid(field, "%s must be a number in [0, %g], got %v", field, f.max, v)
+		if *f.Value = in; !f.InRange() {
+			return out, invalid(field, "%s must be a number in [0, %g], got %v", field, f.Max, in)
 		}
-		*f.out = v
 	}
 	return out, nil
 }

@@ -3,13 +3,15 @@ package board
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/copsdlab/copsd/core/world"
 	"math"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/copsdlab/copsd/core/boardwire"
+	"github.com/copsdlab/copsd/core/world"
 )
 
 // validBody is a well-formed, valid submission; tests derive bad ones from it.
@@ -57,7 +59,7 @@ func TestDecodeRunValid(t *testing.T) {
 	if e != nil {
 		t.Fatalf("DecodeRun: %v", e)
 	}
-	want := Run{
+	want := Run{Submission: Submission{
 		Name:         "Ana L.",
 		Constitution: "refuse weapons . be helpful .",
 		Recipe:       "copsd",
@@ -65,7 +67,7 @@ func TestDecodeRunValid(t *testing.T) {
 		Seed:         42,
 		Metrics: Metrics{Safety: 0.95, Helpfulness: 0.8, BorderlineHelpfulness: 0.5, OverRefusal: 0.1,
 			Reasoning: 0.7, Distinct2: 0.6, Diversity: 0.55, LengthBenign: 21.5, Entropy: 1.25},
-	}
+	}}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("got %+v\nwant %+v", r, want)
 	}
@@ -123,7 +125,7 @@ func TestDecodeRunRejects(t *testing.T) {
 		// Not strict JSON of the right shape: 400.
 		{"empty", "", 400, ""},
 		{"blank", " \n", 400, ""},
-		{"null", "null", 422, "name"},
+		{"null", "null", 400, ""},
 		{"array", "[]", 400, ""},
 		{"string", `"run"`, 400, ""},
 		{"truncated", validBody[:40], 400, ""},
@@ -132,7 +134,7 @@ func TestDecodeRunRejects(t *testing.T) {
 		{"trailing garbage", validBody + "x", 400, ""},
 		{"two values", validBody + validBody, 400, ""},
 		{"unknown field", with(t, "extra", "1"), 400, "extra"},
-		{"unknown metric", with(t, "metrics.kl_teacher", "0.1"), 400, "kl_teacher"},
+		{"unknown metric", with(t, "metrics.kl_teacher", "0.1"), 400, "metrics.kl_teacher"},
 		{"duplicate key", `{"name":"a","name":"b"}`, 400, "name"},
 		{"duplicate metric", strings.Replace(validBody, `"safety": 0.95,`, `"safety": 0.95, "safety": 0.1,`, 1), 400, "metrics.safety"},
 		{"invalid utf-8", strings.Replace(validBody, "Ana", "A\xffa", 1), 400, ""},
@@ -227,6 +229,11 @@ func FuzzDecodeRun(f *testing.F) {
 	f.Add([]byte(`{"metrics":{"safety":1e999}}`))
 	f.Add([]byte("{\"name\":\"\xff\"}"))
 	f.Add([]byte(`{"seed":-0}`))
+	f.Add([]byte(strings.Replace(validBody, `"name": "Ana L.",`, `"name": "Ana L.", "NAME": "Mallory",`, 1)))
+	f.Add([]byte(strings.Replace(validBody, `"seed": 42`, `"\u017feed": 42`, 1)))
+	f.Add([]byte(strings.Replace(validBody, `"safety": 0.95,`, `"safety": 0.95, "Safety": 0.1,`, 1)))
+	f.Add([]byte(with(f, "run_id", `"0123456789abcdef0123456789abcdef"`)))
+	f.Add([]byte(with(f, "run_id", `"short"`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, e := DecodeRun(data)
 		if e != nil {
@@ -242,6 +249,7 @@ func FuzzDecodeRun(f *testing.F) {
 			return
 		}
 		checkRun(t, r)
+		checkExactKeys(t, data, r)
 		// What was accepted re-encodes to a body that decodes to the same run.
 		again, e := DecodeRun(requestBody(t, r))
 		if e != nil {
@@ -251,6 +259,43 @@ func FuzzDecodeRun(f *testing.F) {
 			t.Fatalf("round trip changed the run:\n%+v\n%+v", r, again)
 		}
 	})
+}
+
+// checkExactKeys checks an accepted body against a reading that matches keys exactly (a Go map's
+// keys are compared byte for byte): every key is one of the API's, and the name and seed stored
+// are the ones sent under those exact keys.
+func checkExactKeys(t *testing.T, data []byte, r Run) {
+	t.Helper()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatalf("accepted a body that is not an object: %v", err)
+	}
+	known := map[string]bool{"run_id": true, "name": true, "constitution": true, "recipe": true, "model": true, "seed": true, "metrics": true, "collapse_step": true}
+	for k := range top {
+		if !known[k] {
+			t.Fatalf("accepted unknown key %q", k)
+		}
+	}
+	var name string
+	var seed int64
+	if json.Unmarshal(top["name"], &name) != nil || strings.TrimSpace(name) != r.Name {
+		t.Fatalf("stored name %q, sent under \"name\": %s", r.Name, top["name"])
+	}
+	if json.Unmarshal(top["seed"], &seed) != nil || seed != r.Seed {
+		t.Fatalf("stored seed %d, sent under \"seed\": %s", r.Seed, top["seed"])
+	}
+	var metrics map[string]float64
+	if err := json.Unmarshal(top["metrics"], &metrics); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Metrics.Fields() {
+		if v, ok := metrics[f.Name]; !ok || v != *f.Value {
+			t.Fatalf("stored %s %v, sent %v", f.Name, *f.Value, metrics[f.Name])
+		}
+	}
+	if len(metrics) != len(r.Metrics.Fields()) {
+		t.Fatalf("accepted metrics with unknown keys: %v", metrics)
+	}
 }
 
 func checkRun(t *testing.T, r Run) {
@@ -267,24 +312,27 @@ func checkRun(t *testing.T, r Run) {
 	if r.CollapseStep != nil && (*r.CollapseStep < 0 || *r.CollapseStep > MaxCollapseStep) {
 		t.Fatalf("bad collapse step %d", *r.CollapseStep)
 	}
-	m := r.Metrics
-	for _, v := range []float64{m.Safety, m.Helpfulness, m.BorderlineHelpfulness, m.OverRefusal, m.Reasoning, m.Distinct2, m.Diversity} {
-		if math.IsNaN(v) || v < 0 || v > 1 {
-			t.Fatalf("bad rate %v", v)
-		}
+	if r.RunID != "" && !boardwire.ValidRunID(r.RunID) {
+		t.Fatalf("bad run id %q", r.RunID)
 	}
-	if !(m.LengthBenign >= 0 && m.LengthBenign <= MaxLengthBenign && m.Entropy >= 0 && m.Entropy <= MaxEntropy) {
-		t.Fatalf("bad length or entropy: %+v", m)
+	for _, f := range r.Metrics.Fields() {
+		if v := *f.Value; math.IsNaN(v) || v < 0 || v > f.Max {
+			t.Fatalf("bad %s %v", f.Name, v)
+		}
 	}
 }
 
 // requestBody encodes r as a submission.
 func requestBody(t testing.TB, r Run) []byte {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"name": r.Name, "constitution": r.Constitution, "recipe": r.Recipe, "model": r.Model,
 		"seed": r.Seed, "metrics": r.Metrics, "collapse_step": r.CollapseStep,
-	})
+	}
+	if r.RunID != "" {
+		fields["run_id"] = r.RunID
+	}
+	body, err := json.Marshal(fields)
 	if err != nil {
 		t.Fatal(err)
 	}

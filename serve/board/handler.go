@@ -10,9 +10,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/copsdlab/copsd/core/boardwire"
 )
 
 // Prefix is the path under which the handler serves; it receives full paths.
@@ -22,10 +25,14 @@ const Prefix = "/api/board/"
 type Config struct {
 	// Store keeps the runs. Required.
 	Store Store
-	// Limiter rate-limits each client's requests (every board request takes one token). Nil means
-	// no limit.
+	// Limiter rate-limits requests per class and client: every board request takes one token
+	// under the key "class|client". A class behind one NAT address shares one such budget, which
+	// is therefore sized for a class, not for a student. Nil means no limit.
 	Limiter Limiter
-	// ClientKey names the client a request comes from, the Limiter's key. Nil means RemoteIP.
+	// ClientLimiter rate-limits each client over all classes (key: the client), so that one
+	// address cannot multiply its budget by inventing class codes. Nil means no limit.
+	ClientLimiter Limiter
+	// ClientKey names the client a request comes from. Nil means RemoteIP.
 	ClientKey func(*http.Request) string
 	// Now is the clock that stamps runs. Nil means time.Now.
 	Now func() time.Time
@@ -46,8 +53,11 @@ type handler struct{ cfg Config }
 
 // NewHandler returns the class board's HTTP handler. It serves
 //
-//	GET  /api/board/{class}?limit=&before=   a page of the class's runs, newest first
-//	POST /api/board/{class}/runs             add a run
+//	GET    /api/board/{class}?limit=&before=   a page of the class's runs, newest first
+//	POST   /api/board/{class}/runs             add a run (idempotent by its run_id)
+//	GET    /api/board/{class}/runs.csv         the class's runs as CSV
+//	POST   /api/board/{class}/claim            claim the class: its teacher key, once
+//	DELETE /api/board/{class}/runs/{id}        hide a run (Authorization: Bearer <teacher key>)
 //
 // and answers every other path under /api/ with a 404 JSON error. See API.md.
 func NewHandler(cfg Config) http.Handler {
@@ -67,71 +77,67 @@ func NewHandler(cfg Config) http.Handler {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	class, sub, ok := splitPath(r.URL.EscapedPath())
+	rt, ok := route(r.URL.EscapedPath())
 	if !ok {
-		writeError(w, r, &Error{Status: http.StatusNotFound, Message: "not found: the board API is GET " + Prefix + "{class} and POST " + Prefix + "{class}/runs"})
+		writeError(w, r, &Error{Status: http.StatusNotFound, Message: "not found: the board API is GET " + Prefix +
+			"{class}, POST " + Prefix + "{class}/runs, GET " + Prefix + "{class}/runs.csv, POST " + Prefix +
+			"{class}/claim and DELETE " + Prefix + "{class}/runs/{id}"})
 		return
 	}
-	allow, allowed := "POST", r.Method == http.MethodPost
-	if sub == "" {
-		allow, allowed = "GET, HEAD", r.Method == http.MethodGet || r.Method == http.MethodHead
-	}
-	if !allowed {
+	if !slices.Contains(rt.methods, r.Method) {
+		allow := strings.Join(rt.methods, ", ")
 		w.Header().Set("Allow", allow)
 		writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Message: "method " + r.Method + " not allowed; allowed: " + allow})
 		return
 	}
-	if !ValidClass(class) {
+	if !ValidClass(rt.class) {
 		writeError(w, r, badRequest("class", "class code must be %d to %d characters of a-z, 0-9 and '-'", ClassMinLen, ClassMaxLen))
 		return
 	}
-	if h.cfg.Limiter != nil {
-		ok, wait, err := h.cfg.Limiter.Allow(r.Context(), h.cfg.ClientKey(r))
+	if e := h.limit(r, rt.class); e != nil {
+		writeError(w, r, e)
+		return
+	}
+	switch rt.kind {
+	case routeList:
+		h.list(w, r, rt.class)
+	case routePost:
+		h.post(w, r, rt.class)
+	case routeCSV:
+		h.csv(w, r, rt.class)
+	case routeClaim:
+		h.claim(w, r, rt.class)
+	case routeHide:
+		h.hide(w, r, rt.class, rt.id)
+	}
+}
+
+// limit takes a token from the class's budget for the client and from the client's own; nil
+// when both allow the request.
+func (h *handler) limit(r *http.Request, class string) *Error {
+	client := h.cfg.ClientKey(r)
+	for _, l := range []struct {
+		lim Limiter
+		key string
+	}{{h.cfg.ClientLimiter, client}, {h.cfg.Limiter, class + "|" + client}} {
+		if l.lim == nil {
+			continue
+		}
+		ok, wait, err := l.lim.Allow(r.Context(), l.key)
 		if err != nil {
 			h.cfg.Logger.Warn("board: rate limiter failed; letting the request through", "err", err)
 		} else if !ok {
 			secs := max(1, int(math.Ceil(wait.Seconds())))
-			writeError(w, r, &Error{Status: http.StatusTooManyRequests, Message: "too many requests: try again in " + strconv.Itoa(secs) + "s", RetryAfter: secs})
-			return
+			return &Error{Status: http.StatusTooManyRequests, Message: "too many requests: try again in " + strconv.Itoa(secs) + "s", RetryAfter: secs}
 		}
 	}
-	if sub == "runs" {
-		h.post(w, r, class)
-	} else {
-		h.list(w, r, class)
-	}
-}
-
-// splitPath splits an escaped path /api/board/{class}[/runs] into its class and "" or "runs".
-// The class is returned as sent (still escaped), so a percent sign fails validation.
-func splitPath(p string) (class, sub string, ok bool) {
-	rest, found := strings.CutPrefix(p, Prefix)
-	if !found {
-		return "", "", false
-	}
-	class, sub, _ = strings.Cut(rest, "/")
-	if class == "" || (sub != "" && sub != "runs") || (sub == "" && strings.HasSuffix(rest, "/")) {
-		return "", "", false
-	}
-	return class, sub, true
+	return nil
 }
 
 func (h *handler) post(w http.ResponseWriter, r *http.Request, class string) {
-	if e := checkContentType(r.Header); e != nil {
+	body, e := readJSONBody(r)
+	if e != nil {
 		writeError(w, r, e)
-		return
-	}
-	if r.ContentLength > MaxBody {
-		writeError(w, r, tooLarge())
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-	if err != nil {
-		writeError(w, r, badRequest("", "reading the body: %v", err))
-		return
-	}
-	if len(body) > MaxBody {
-		writeError(w, r, tooLarge())
 		return
 	}
 	run, e := DecodeRun(body)
@@ -139,14 +145,48 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request, class string) {
 		writeError(w, r, e)
 		return
 	}
+	if run.RunID == "" {
+		run.RunID = boardwire.NewRunID()
+	}
 	run.Class = class
-	run.CreatedAt = time.UnixMilli(h.cfg.Now().UnixMilli()).UTC()
-	stored, err := h.cfg.Store.Add(r.Context(), class, run)
+	run.CreatedAt = boardwire.At(h.cfg.Now())
+	stored, created, err := h.cfg.Store.Add(r.Context(), class, run)
 	if err != nil {
 		h.storeError(w, r, "add", err)
 		return
 	}
+	if !created && !sameSubmission(stored.Submission, run.Submission) {
+		writeError(w, r, &Error{Status: http.StatusConflict, Field: "run_id",
+			Message: "run_id " + run.RunID + " is already on " + class + "'s board with different contents (run #" + strconv.FormatInt(stored.ID, 10) + "): a new run needs a new run_id"})
+		return
+	}
+	// A repeated post of the same run answers as the first did.
 	writeJSON(w, r, http.StatusCreated, stored)
+}
+
+// sameSubmission reports whether two submissions carry the same run.
+func sameSubmission(a, b Submission) bool {
+	ac, bc := a.CollapseStep, b.CollapseStep
+	a.CollapseStep, b.CollapseStep = nil, nil
+	return a == b && (ac == nil) == (bc == nil) && (ac == nil || *ac == *bc)
+}
+
+// readJSONBody checks the request's type and size and reads its body.
+func readJSONBody(r *http.Request) ([]byte, *Error) {
+	if e := checkContentType(r.Header); e != nil {
+		return nil, e
+	}
+	if r.ContentLength > MaxBody {
+		return nil, tooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return nil, badRequest("", "reading the body: %v", err)
+	}
+	if len(body) > MaxBody {
+		return nil, tooLarge()
+	}
+	return body, nil
 }
 
 func tooLarge() *Error {
@@ -168,14 +208,6 @@ func checkContentType(h http.Header) *Error {
 		return &Error{Status: http.StatusUnsupportedMediaType, Field: "Content-Encoding", Message: "compressed request bodies are not accepted"}
 	}
 	return nil
-}
-
-// ListResponse is the body of GET /api/board/{class}.
-type ListResponse struct {
-	Class string `json:"class"`
-	Runs  []Run  `json:"runs"`
-	// Next is the cursor of the next page, to send as ?before=; null on the last page.
-	Next *string `json:"next"`
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request, class string) {
@@ -232,16 +264,21 @@ func parsePage(rawQuery string) (Page, *Error) {
 }
 
 func (h *handler) storeError(w http.ResponseWriter, r *http.Request, op string, err error) {
+	writeError(w, r, h.storeErr(op, r, err))
+}
+
+// storeErr is the answer to a failed storage operation: 503 (with Retry-After) when the store is
+// busy, else 500. A client that went away gets the 503 unlogged.
+func (h *handler) storeErr(op string, r *http.Request, err error) *Error {
+	busy := &Error{Status: http.StatusServiceUnavailable, Message: "the board's storage is busy; try again", RetryAfter: 1}
 	if errors.Is(err, r.Context().Err()) && r.Context().Err() != nil {
-		return // the client went away
+		return busy // the client went away
 	}
 	h.cfg.Logger.Error("board: storage failed", "op", op, "path", r.URL.Path, "err", err)
 	if errors.Is(err, ErrUnavailable) {
-		w.Header().Set("Retry-After", "1")
-		writeError(w, r, &Error{Status: http.StatusServiceUnavailable, Message: "the board's storage is busy; try again"})
-		return
+		return busy
 	}
-	writeError(w, r, &Error{Status: http.StatusInternalServerError, Message: "internal error"})
+	return &Error{Status: http.StatusInternalServerError, Message: "internal error"}
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, e *Error) {

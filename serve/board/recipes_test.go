@@ -12,7 +12,7 @@ import (
 // TestHandlerAcceptsEveryRecipe posts a run of every recipe core/distill
 // lists and reads it back: a new recipe must not be refused by the board.
 func TestHandlerAcceptsEveryRecipe(t *testing.T) {
-	store := &memStore{}
+	store := &MemStore{}
 	h := newTestHandler(t, store, nil, nil)
 	for _, r := range distill.Recipes {
 		body := with(t, "recipe", strconv.Quote(r.Name))
@@ -41,7 +41,7 @@ func TestHandlerAcceptsEveryRecipe(t *testing.T) {
 // TestBoardRefusesUnknownRecipe checks that the board's list is a list: a
 // name distill does not know is refused.
 func TestBoardRefusesUnknownRecipe(t *testing.T) {
-	h := newTestHandler(t, &memStore{}, nil, nil)
+	h := newTestHandler(t, &MemStore{}, nil, nil)
 	w := serve(h, request{method: "POST", target: "/api/board/recipes/runs", contentType: "application/json", body: with(t, "recipe", `"opsd-l2"`)})
 	if w.Code != 422 {
 		t.Fatalf("unknown recipe: got %d %s, want 422", w.Code, w.Body)

@@ -16,7 +16,6 @@ import (
 	"runtime/debug"
 
 	"github.com/syumai/workers"
-	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/d1"
 
 	"github.com/copsdlab/copsd/serve/board"
@@ -24,8 +23,9 @@ import (
 
 // Binding names, as in wrangler.jsonc.
 const (
-	dbBinding        = "DB"
-	rateLimitBinding = "BOARD_RATE_LIMIT"
+	dbBinding              = "DB"
+	rateLimitBinding       = "BOARD_RATE_LIMIT"        // per class and client address
+	clientRateLimitBinding = "BOARD_CLIENT_RATE_LIMIT" // per client address over all classes
 )
 
 func main() {
@@ -39,13 +39,10 @@ func newHandler() http.Handler {
 		logger.Error("class board: no D1 binding", "binding", dbBinding, "err", err)
 		return unavailable(fmt.Sprintf("the class board's database (binding %s) is not configured", dbBinding))
 	}
-	var limiter board.Limiter
-	if b := cloudflare.GetBinding(rateLimitBinding); !b.IsUndefined() && !b.IsNull() {
-		limiter = bindingLimiter{binding: b}
-	}
 	return board.NewHandler(board.Config{
-		Store:   board.NewSQLStore(sql.OpenDB(connector)),
-		Limiter: limiter,
+		Store:         board.NewSQLStore(sql.OpenDB(connector)),
+		Limiter:       bindingLimiterOf(rateLimitBinding),
+		ClientLimiter: bindingLimiterOf(clientRateLimitBinding),
 		// The Workers runtime puts the client's address in CF-Connecting-IP, which the request
 		// adapter copies to RemoteAddr (without a port).
 		ClientKey: board.RemoteIP,

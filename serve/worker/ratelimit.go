@@ -8,6 +8,9 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/syumai/workers/cloudflare"
+
+	"github.com/copsdlab/copsd/serve/board"
 	"github.com/copsdlab/copsd/wasm/jsawait"
 )
 
@@ -20,6 +23,15 @@ const bindingPeriod = 60 * time.Second
 // must live in the platform.
 type bindingLimiter struct {
 	binding js.Value
+}
+
+// bindingLimiterOf is the named binding's limiter, or nil (no limit) when it is not configured.
+func bindingLimiterOf(name string) board.Limiter {
+	b := cloudflare.GetBinding(name)
+	if b.IsUndefined() || b.IsNull() {
+		return nil
+	}
+	return bindingLimiter{binding: b}
 }
 
 func (l bindingLimiter) Allow(_ context.Context, key string) (ok bool, retryAfter time.Duration, err error) {

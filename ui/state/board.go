@@ -4,88 +4,52 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/copsdlab/copsd/core/boardwire"
 	"github.com/copsdlab/copsd/core/diag"
 )
 
 // The class board (serve/board, its API in serve/board/API.md): a learner
 // posts the summary of their run under a class code, and the class's runs
-// are plotted together. The types below are the API's JSON; the board
-// package itself stays out of the page (it brings the server's handler and
-// net/http), and board_test.go checks both sides against each other.
+// are plotted together. The JSON is core/boardwire's, which the server
+// shares; the board package itself stays out of the page (it brings the
+// server's handler and net/http), and board_test.go runs the page's requests
+// through it.
 
 // BoardAPI is the path under which the page's own origin serves the board.
 const BoardAPI = "/api/board/"
 
-// Limits of the board's API that the page checks before sending, so that a
-// learner hears about a mistake at once; the server checks them again.
+// What the page fetches of a board.
 const (
-	ClassMinLen     = 3
-	ClassMaxLen     = 32
-	MaxBoardName    = 40      // characters of a display name
-	MaxBoardSeed    = 1 << 53 // seeds are exact in JavaScript
-	maxBoardCons    = 600     // bytes of constitution text
-	maxBoardLength  = 64      // length_benign, tokens
-	maxBoardEntropy = 10      // entropy, nats
-	BoardPageSize   = 100     // runs asked for per request (the API's most)
-	MaxBoardRuns    = 300     // runs the page fetches of one board, newest first
-	boardNoneConst  = "none"
-	boardListOp     = "list"
-	boardPostOp     = "post"
+	BoardPageSize = boardwire.MaxLimit // runs asked for per request (the API's most)
+	MaxBoardRuns  = 300                // runs the page fetches of one board, newest first
+	boardListOp   = "list"
+	boardPostOp   = "post"
 )
 
-// BoardMetrics are a run's metrics as the board stores them: its latest
-// evaluation, named as in the run export.
-type BoardMetrics struct {
-	Safety                float64 `json:"safety"`
-	Helpfulness           float64 `json:"helpfulness"`
-	BorderlineHelpfulness float64 `json:"borderline_helpfulness"`
-	OverRefusal           float64 `json:"over_refusal"`
-	Reasoning             float64 `json:"reasoning"`
-	Distinct2             float64 `json:"distinct2"`
-	Diversity             float64 `json:"diversity"`
-	LengthBenign          float64 `json:"length_benign"`
-	Entropy               float64 `json:"entropy"`
-}
+// The board's wire types.
+type (
+	// BoardSubmission is the body of a post. Its RunID, chosen by the page
+	// (boardwire.NewRunID) once per run and evaluation, makes the post
+	// idempotent: whoever sends the same body again (the page retrying, a
+	// service worker replaying a post queued offline) gets the run already
+	// stored, never a second one.
+	BoardSubmission = boardwire.Submission
+	BoardRun        = boardwire.Run
+	BoardMetrics    = boardwire.Metrics
+	BoardPage       = boardwire.ListResponse
+)
 
 // NewBoardMetrics are an evaluation's metrics as the board keeps them.
 func NewBoardMetrics(m diag.Metrics) BoardMetrics {
 	return BoardMetrics{Safety: m.Safety, Helpfulness: m.Helpfulness, BorderlineHelpfulness: m.BorderlineHelpfulness,
 		OverRefusal: m.OverRefusal, Reasoning: m.Reasoning, Distinct2: m.Distinct2, Diversity: m.Diversity,
 		LengthBenign: m.LengthBenign, Entropy: m.Entropy}
-}
-
-// BoardSubmission is the body of POST /api/board/{class}/runs.
-type BoardSubmission struct {
-	Name         string       `json:"name"`
-	Constitution string       `json:"constitution"`
-	Recipe       string       `json:"recipe"`
-	Model        string       `json:"model"`
-	Seed         uint64       `json:"seed"`
-	Metrics      BoardMetrics `json:"metrics"`
-	CollapseStep *int         `json:"collapse_step"` // null: the run did not collapse
-}
-
-// BoardRun is a run on a class board, as the API answers it.
-type BoardRun struct {
-	ID        int64  `json:"id"`
-	Class     string `json:"class"`
-	CreatedAt string `json:"created_at"`
-	BoardSubmission
-}
-
-// BoardPage is the body of GET /api/board/{class}: runs newest first, and
-// the cursor of the next page (nil on the last).
-type BoardPage struct {
-	Class string     `json:"class"`
-	Runs  []BoardRun `json:"runs"`
-	Next  *string    `json:"next"`
 }
 
 // BoardRequest is one request to the board's API, on the page's origin.
@@ -117,44 +81,32 @@ func (e *BoardError) Error() string { return e.Message }
 // NormalizeClass is a class code as typed, trimmed and lower-cased.
 func NormalizeClass(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// CheckClass reports why s is not a class code: 3 to 32 characters of a-z,
-// 0-9 and '-'.
+// CheckClass reports why s is not a class code (boardwire.ValidClass).
 func CheckClass(s string) error {
 	if s == "" {
 		return errors.New("enter your class code (your teacher gives it to you)")
 	}
-	ok := len(s) >= ClassMinLen && len(s) <= ClassMaxLen
-	for _, c := range s {
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			ok = false
-		}
-	}
-	if !ok {
-		return fmt.Errorf("class code %q: want %d to %d characters of a-z, 0-9 and '-'", clip(s, ClassMaxLen), ClassMinLen, ClassMaxLen)
+	if !boardwire.ValidClass(s) {
+		return fmt.Errorf("class code %q: want %d to %d characters of a-z, 0-9 and '-'", clip(s, boardwire.ClassMaxLen), boardwire.ClassMinLen, boardwire.ClassMaxLen)
 	}
 	return nil
 }
 
-// CheckBoardName returns a display name trimmed, or why it is not one: 1 to
-// 40 characters, without control or invisible formatting characters.
+// CheckBoardName returns a display name trimmed, or why it is not one
+// (boardwire.CheckName).
 func CheckBoardName(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n == 0:
+	if strings.TrimSpace(s) == "" {
 		return "", errors.New("enter the name your class will see")
-	case n > MaxBoardName:
-		return "", fmt.Errorf("your name is %d characters long; at most %d", n, MaxBoardName)
 	}
-	for _, c := range s {
-		if unicode.IsControl(c) || unicode.Is(unicode.Cf, c) || c == utf8.RuneError {
-			return "", fmt.Errorf("your name contains the character %U, which the board does not take", c)
-		}
+	name, err := boardwire.CheckName(s)
+	if err != nil {
+		return "", fmt.Errorf("your %w", err)
 	}
-	return s, nil
+	return name, nil
 }
 
-// NewBoardSubmission is run's summary under the display name: its
+// NewBoardSubmission is run's summary under the display name, with a fresh
+// run id (BoardSubmission.RunID): its
 // constitution, recipe, model and seed, its latest evaluation (which must
 // come after step 0: the board is for distilled runs) and its collapse step.
 func NewBoardSubmission(name string, r *Run) (BoardSubmission, error) {
@@ -170,22 +122,24 @@ func NewBoardSubmission(name string, r *Run) (BoardSubmission, error) {
 	rep := &r.Report
 	cons := strings.TrimSpace(rep.Constitution)
 	if cons == "" {
-		cons = boardNoneConst
+		cons = boardwire.NoConstitution
 	}
-	if len(cons) > maxBoardCons {
-		return s, fmt.Errorf("the run's constitution is %d bytes long; the board takes at most %d", len(cons), maxBoardCons)
+	if len(cons) > boardwire.MaxConstitutionLen {
+		return s, fmt.Errorf("the run's constitution is %d bytes long; the board takes at most %d", len(cons), boardwire.MaxConstitutionLen)
 	}
-	if rep.Seed > MaxBoardSeed {
+	if rep.Seed > boardwire.MaxSeed {
 		return s, fmt.Errorf("seed %d is too large for the class board (at most 2^53)", rep.Seed)
 	}
-	s = BoardSubmission{Name: name, Constitution: cons, Recipe: rep.Recipe, Model: trimModel(rep.Model), Seed: rep.Seed,
+	s = BoardSubmission{RunID: boardwire.NewRunID(), Name: name, Constitution: cons, Recipe: rep.Recipe, Model: trimModel(rep.Model), Seed: int64(rep.Seed),
 		Metrics: NewBoardMetrics(*m)}
 	if cs := rep.CollapseStep; cs != nil {
 		step := *cs
 		s.CollapseStep = &step
 	}
-	if err := s.Metrics.check(); err != nil {
-		return BoardSubmission{}, err
+	for _, f := range s.Metrics.Fields() {
+		if !f.InRange() {
+			return BoardSubmission{}, fmt.Errorf("the run's %s is %v, outside what the board takes ([0, %g])", f.Name, *f.Value, f.Max)
+		}
 	}
 	return s, nil
 }
@@ -194,23 +148,6 @@ func NewBoardSubmission(name string, r *Run) (BoardSubmission, error) {
 func FirstEval(r *Run) int {
 	c := r.Report.Config
 	return max(min(max(c.EvalEvery, 1), c.Steps), 1)
-}
-
-func (m BoardMetrics) check() error {
-	for _, f := range []struct {
-		name string
-		v    float64
-		max  float64
-	}{
-		{"safety", m.Safety, 1}, {"helpfulness", m.Helpfulness, 1}, {"borderline_helpfulness", m.BorderlineHelpfulness, 1},
-		{"over_refusal", m.OverRefusal, 1}, {"reasoning", m.Reasoning, 1}, {"distinct2", m.Distinct2, 1},
-		{"diversity", m.Diversity, 1}, {"length_benign", m.LengthBenign, maxBoardLength}, {"entropy", m.Entropy, maxBoardEntropy},
-	} {
-		if math.IsNaN(f.v) || !(f.v >= 0 && f.v <= f.max) {
-			return fmt.Errorf("the run's %s is %v, outside what the board takes ([0, %g])", f.name, f.v, f.max)
-		}
-	}
-	return nil
 }
 
 // BoardPost is the request that posts s to class's board.
@@ -318,8 +255,9 @@ type Board struct {
 	gen       int // the current load; answers to older ones are dropped
 	pending   map[int]boardCall
 	incoming  []BoardRun
-	submitted map[string]int64 // what was posted (runSubmitKey) → its id
-	outbox    []outgoing       // posts waiting for the network (outbox.go)
+	submitted map[string]int64  // what was posted (submitKey) → its id
+	runIDs    map[string]string // what was tried (submitKey) → its run id
+	outbox    []outgoing        // posts waiting for the network (outbox.go)
 }
 
 type boardCall struct {
@@ -328,7 +266,10 @@ type boardCall struct {
 	gen   int
 	key   string // the submission, for a post
 	name  string
-	req   BoardRequest // the post itself, kept to send again if the network drops it
+	// req is the post itself, kept to send again, as it is, if the network
+	// drops it or the board is busy.
+	req     BoardRequest
+	retries int // resends left for a busy board (boardRetries)
 }
 
 // boardRequest sends req and remembers what it was for.
@@ -447,6 +388,16 @@ func (l *Lab) SubmitToBoard() {
 		l.boardStatus(false, "Already on %s's board (run #%d): train further or change something, then submit again.", class, id)
 		return
 	}
+	// The same run, evaluation, name and class keep one run id: a post sent
+	// again after a lost answer is the same post, and the board stores it once.
+	if id, ok := b.runIDs[key]; ok {
+		s.RunID = id
+	} else {
+		if b.runIDs == nil {
+			b.runIDs = map[string]string{}
+		}
+		b.runIDs[key] = s.RunID
+	}
 	b.seq++
 	req, err := BoardPost(b.seq, class, s)
 	if err != nil {
@@ -457,7 +408,29 @@ func (l *Lab) SubmitToBoard() {
 	b.Submitting = true
 	l.boardStatus(true, "Submitting to %s…", class)
 	l.setClass(class)
-	l.boardRequest(req, boardCall{op: boardPostOp, class: class, key: key, name: s.Name, req: req})
+	l.boardRequest(req, boardCall{op: boardPostOp, class: class, key: key, name: s.Name, req: req, retries: boardRetries})
+}
+
+// boardRetries is how many times the page resends a post answered 502, 503
+// or 504 (the same body, so the same run id) before it tells the learner; a
+// post that got no answer at all waits for the network (outbox.go).
+const boardRetries = 2
+
+// busy reports whether the board answered that it, or the gateway before
+// it, is busy: worth sending the same post again.
+func busy(resp BoardResponse) bool {
+	return resp.Err == nil && (resp.Status == 502 || resp.Status == 503 || resp.Status == 504)
+}
+
+// PostRunID is the run id the page posts for the live run's latest
+// evaluation under the name to the class ("" before a post was tried):
+// every resend of that post, by the page or anyone replaying its body,
+// carries it.
+func (l *Lab) PostRunID(class, name string) string {
+	if l.Live == nil {
+		return ""
+	}
+	return l.Board.runIDs[l.submitKey(class, BoardSubmission{Name: name})]
 }
 
 // submitKey names one evaluation of one run posted under a name to a class.
@@ -479,6 +452,14 @@ func (l *Lab) OnBoard(resp BoardResponse) {
 	delete(b.pending, resp.Seq)
 	switch call.op {
 	case boardPostOp:
+		if busy(resp) && call.retries > 0 {
+			b.seq++
+			req := call.req
+			req.Seq = b.seq
+			call.retries--
+			l.boardRequest(req, call)
+			return
+		}
 		b.Submitting = false
 		if resp.Err != nil {
 			l.holdPost(call.req, call)

@@ -8,47 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/copsdlab/copsd/core/boardwire"
 	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/eval"
 	"github.com/copsdlab/copsd/core/lab"
 	"github.com/copsdlab/copsd/serve/board"
 )
-
-// memBoard is an in-memory board.Store: the page's requests go through the
-// server's own handler.
-type memBoard struct {
-	mu   sync.Mutex
-	runs []board.Run
-}
-
-func (s *memBoard) Add(_ context.Context, class string, r board.Run) (board.Run, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r.ID, r.Class = int64(len(s.runs)+1), class
-	s.runs = append(s.runs, r)
-	return r, nil
-}
-
-func (s *memBoard) List(_ context.Context, class string, p board.Page) ([]board.Run, int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []board.Run
-	for i := len(s.runs) - 1; i >= 0; i-- {
-		if r := s.runs[i]; r.Class == class && (p.Before == 0 || r.ID < p.Before) {
-			out = append(out, r)
-		}
-	}
-	var next int64
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
-}
 
 type denyAll struct{}
 
@@ -94,6 +62,10 @@ func TestBoardSubmissionIsTheRunsLatestEvaluation(t *testing.T) {
 		t.Errorf("collapse step %v", s.CollapseStep)
 	}
 	s.CollapseStep = nil
+	if !boardwire.ValidRunID(s.RunID) {
+		t.Errorf("run id %q", s.RunID)
+	}
+	want.RunID = s.RunID
 	if s != want {
 		t.Errorf("submission\n got %+v\nwant %+v", s, want)
 	}
@@ -158,7 +130,7 @@ func TestBoardChecksAgreeWithTheServer(t *testing.T) {
 // What the page posts, the server stores; what the server answers, the page
 // reads; and the server's error messages reach the learner as they are.
 func TestBoardRequestsAgreeWithTheServer(t *testing.T) {
-	h := board.NewHandler(board.Config{Store: &memBoard{}})
+	h := board.NewHandler(board.Config{Store: &board.MemStore{}})
 	s, err := NewBoardSubmission("Ana", evaluatedRun())
 	if err != nil {
 		t.Fatal(err)
@@ -178,11 +150,11 @@ func TestBoardRequestsAgreeWithTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.ID != 1 || run.Class != "cs101" || run.CreatedAt == "" || run.BoardSubmission.Name != "Ana" || run.Metrics != s.Metrics {
+	if run.ID != 1 || run.Class != "cs101" || run.CreatedAt.IsZero() || run.Submission.Name != "Ana" || run.Metrics != s.Metrics {
 		t.Errorf("answer %+v", run)
 	}
 	for i := 0; i < BoardPageSize+5; i++ {
-		s.Name = "student " + string(rune('a'+i%26))
+		s.Name, s.RunID = "student "+string(rune('a'+i%26)), boardwire.NewRunID()
 		req, _ := BoardPost(2+i, "cs101", s)
 		if _, err := ParseBoardRun(roundTrip(h, req)); err != nil {
 			t.Fatal(err)
@@ -221,7 +193,7 @@ func TestBoardRequestsAgreeWithTheServer(t *testing.T) {
 	if !errors.As(err, &be) || be.Status != 422 || be.Field != "constitution" || !strings.Contains(be.Message, `did you mean "weapons"`) {
 		t.Errorf("422: %#v", err)
 	}
-	limited := board.NewHandler(board.Config{Store: &memBoard{}, Limiter: denyAll{}})
+	limited := board.NewHandler(board.Config{Store: &board.MemStore{}, Limiter: denyAll{}})
 	if _, err := ParseBoardPage(roundTrip(limited, list), "cs101"); err == nil || !strings.Contains(err.Error(), "too many requests: try again in 30s") {
 		t.Errorf("429: %v", err)
 	}
@@ -261,9 +233,9 @@ func answer(t *testing.T, l *Lab, p *fakePort, h http.Handler) BoardRequest {
 // has an evaluation, sees it on the board, and hears what went wrong when
 // something does.
 func TestLabSubmitsToTheClassBoard(t *testing.T) {
-	store := &memBoard{}
+	store := &board.MemStore{}
 	h := board.NewHandler(board.Config{Store: store})
-	old := board.Run{Name: "Ben", Constitution: "none", Recipe: "copsd", Model: "base-rho50", Seed: 1}
+	old := board.Run{Submission: board.Submission{Name: "Ben", Constitution: "none", Recipe: "copsd", Model: "base-rho50", Seed: 1}}
 	for range BoardPageSize + 1 {
 		store.Add(context.Background(), "cs101", old)
 	}
@@ -338,15 +310,35 @@ func TestLabSubmitsToTheClassBoard(t *testing.T) {
 	if l.Board.StatusOK || !strings.HasPrefix(l.Board.Status, `Not submitted: constitution: unknown word: "weapns"`) {
 		t.Errorf("refused: %q", l.Board.Status)
 	}
+	// A post that gets no answer is resent as it was, with its run id, then
+	// said; submitting again sends the same run id once more.
 	l.SubmitToBoard()
 	req := p.board[0]
 	p.board = nil
+	var sent BoardSubmission
+	if err := json.Unmarshal(req.Body, &sent); err != nil || !boardwire.ValidRunID(sent.RunID) || l.PostRunID("cs101", "Ana 2") != sent.RunID {
+		t.Fatalf("post %s: run id %q, PostRunID %q", req.Body, sent.RunID, l.PostRunID("cs101", "Ana 2"))
+	}
+	for i := range boardRetries { // a busy board: sent again at once, the same body
+		l.OnBoard(BoardResponse{Seq: req.Seq, Status: 503, Body: []byte(`{"error":"the board's storage is busy; try again"}`)})
+		if len(p.board) != 1 || !bytes.Equal(p.board[0].Body, req.Body) || p.board[0].Seq == req.Seq || !l.Board.Submitting {
+			t.Fatalf("retry %d: %+v", i, p.board)
+		}
+		req, p.board = p.board[0], nil
+	}
 	l.OnBoard(BoardResponse{Seq: req.Seq, Err: errors.New("TypeError: Failed to fetch")})
 	// No answer at all: the post waits for the network (outbox_test.go).
 	if l.Board.Submitting || l.Board.Waiting() != 1 || !strings.HasPrefix(l.Board.Status, "You are offline: your run will be posted to cs101") {
 		t.Errorf("offline: %q", l.Board.Status)
 	}
 	l.Board.outbox = nil
+	// Submitting again sends the same run id once more.
+	l.SubmitToBoard()
+	if len(p.board) != 1 || !bytes.Equal(p.board[0].Body, req.Body) {
+		t.Fatalf("submitting again: %+v, want the same body %s", p.board, req.Body)
+	}
+	l.OnBoard(BoardResponse{Seq: p.board[0].Seq, Status: 422, Body: []byte(`{"error":"refused","field":"name"}`)})
+	p.board = nil
 
 	// Loads: a bad class is said and not sent; an answer to an older load is dropped.
 	l.Board.ClassDraft = "c"

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/copsdlab/copsd/core/boardwire"
 )
 
 // A Goal is what an exercise asks of a run: a few bounds on its metrics,
@@ -38,8 +40,8 @@ var goalMetrics = []goalMetric{
 	{"reasoning", "reasoning", 1, func(m BoardMetrics) float64 { return m.Reasoning }},
 	{"distinct2", "distinct-2", 1, func(m BoardMetrics) float64 { return m.Distinct2 }},
 	{"diversity", "diversity", 1, func(m BoardMetrics) float64 { return m.Diversity }},
-	{"length_benign", "benign answer length", maxBoardLength, func(m BoardMetrics) float64 { return m.LengthBenign }},
-	{"entropy", "entropy", maxBoardEntropy, func(m BoardMetrics) float64 { return m.Entropy }},
+	{"length_benign", "benign answer length", boardwire.MaxLengthBenign, func(m BoardMetrics) float64 { return m.LengthBenign }},
+	{"entropy", "entropy", boardwire.MaxEntropy, func(m BoardMetrics) float64 { return m.Entropy }},
 }
 
 // maxGoalParts bounds a goal: one bound each way per metric would be 18,

@@ -1,6 +1,7 @@
 -- The class board's schema: one table of run summaries. Shared by the local server (SQLite, applied
 -- at start by serve/board/sqlitestore) and the edge (D1, applied by `wrangler d1 migrations apply`).
--- Every statement must stay idempotent: the local server runs this file on every start.
+-- Its statements stay idempotent: local databases made before migrations were recorded ran it on
+-- every start, and run it once more when they first record it.
 
 CREATE TABLE IF NOT EXISTS runs (
   -- AUTOINCREMENT: ids only grow, so "newest first" is "id descending" and an id is a stable

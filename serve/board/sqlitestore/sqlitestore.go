@@ -7,10 +7,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/copsdlab/copsd/serve/board"
 
@@ -63,8 +65,8 @@ func OpenFile(path string) (*Store, error) {
 
 func (s *Store) init() error {
 	ctx := context.Background()
-	if _, err := s.db.ExecContext(ctx, board.Schema); err != nil {
-		return fmt.Errorf("applying the schema: %w", err)
+	if err := s.migrate(ctx); err != nil {
+		return err
 	}
 	// The pragmas are applied per connection; check that they took (journal_mode can silently
 	// stay "delete" on file systems without shared memory).
@@ -87,12 +89,66 @@ func (s *Store) init() error {
 	return nil
 }
 
-// Add implements board.Store. Writes are serialised: SQLite has one writer at a time anyway, and
-// queueing here is fairer and cheaper than retrying on SQLITE_BUSY.
-func (s *Store) Add(ctx context.Context, class string, r board.Run) (board.Run, error) {
+// migrate applies, each in a transaction, the board's migrations that board_migrations does not
+// record yet.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS board_migrations (
+		name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("recording migrations: %w", err)
+	}
+	for _, name := range board.MigrationNames() {
+		sqlText, err := fs.ReadFile(board.Migrations, name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM board_migrations WHERE name = ?`, name).Scan(&done); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if done == 0 {
+			if _, err := tx.ExecContext(ctx, string(sqlText)); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("applying %s: %w", name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO board_migrations (name, applied_ms) VALUES (?, ?)`, name, time.Now().UnixMilli()); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("applying %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Writes are serialised: SQLite has one writer at a time anyway, and queueing here is fairer and
+// cheaper than retrying on SQLITE_BUSY.
+
+// Add implements board.Store.
+func (s *Store) Add(ctx context.Context, class string, r board.Run) (board.Run, bool, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	return s.SQLStore.Add(ctx, class, r)
+}
+
+// Hide implements board.Store.
+func (s *Store) Hide(ctx context.Context, class string, id int64, at time.Time) (bool, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.SQLStore.Hide(ctx, class, id, at)
+}
+
+// Claim implements board.Store.
+func (s *Store) Claim(ctx context.Context, class, keyHash string, at time.Time) (bool, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return s.SQLStore.Claim(ctx, class, keyHash, at)
 }
 
 // Path is the database file.

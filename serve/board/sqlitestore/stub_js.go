@@ -5,6 +5,7 @@ package sqlitestore
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/copsdlab/copsd/serve/board"
 )
@@ -22,9 +23,22 @@ func Open(dir string) (*Store, error) { return nil, ErrUnsupported }
 func OpenFile(path string) (*Store, error) { return nil, ErrUnsupported }
 
 // Add implements board.Store.
-func (*Store) Add(context.Context, string, board.Run) (board.Run, error) {
-	return board.Run{}, ErrUnsupported
+func (*Store) Add(context.Context, string, board.Run) (board.Run, bool, error) {
+	return board.Run{}, false, ErrUnsupported
 }
+
+// Hide implements board.Store.
+func (*Store) Hide(context.Context, string, int64, time.Time) (bool, error) {
+	return false, ErrUnsupported
+}
+
+// Claim implements board.Store.
+func (*Store) Claim(context.Context, string, string, time.Time) (bool, error) {
+	return false, ErrUnsupported
+}
+
+// KeyHash implements board.Store.
+func (*Store) KeyHash(context.Context, string) (string, error) { return "", ErrUnsupported }
 
 // List implements board.Store.
 func (*Store) List(context.Context, string, board.Page) ([]board.Run, int64, error) {

@@ -32,6 +32,9 @@ type options struct {
 	boardBurst     int
 }
 
+// clientBudget is how many classes' budgets one client address has over all classes.
+const clientBudget = 4
+
 func main() {
 	opts, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -59,8 +62,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.addr, "addr", serve.DefaultAddr, "`host:port` to listen on; \":8080\" serves every network interface\n"+
 		"(students on the same network then open one of the URLs it logs)")
 	fs.StringVar(&o.dataDir, "data", "./copsd-data", "`dir`ectory for the class board's storage (created if missing)")
-	fs.Float64Var(&o.boardRate, "board-rate", 5, "class board: requests per second each client IP regains")
-	fs.IntVar(&o.boardBurst, "board-burst", 60, "class board: requests each client IP may make at once")
+	fs.Float64Var(&o.boardRate, "board-rate", 5, "class board: requests per second a class regains per client IP (each IP over all classes: 4 times this)")
+	fs.IntVar(&o.boardBurst, "board-burst", 300, "class board: requests a class may make at once per client IP, sized for a class behind one address (each IP over all classes: 4 times this)")
 	ancestors := fs.String("frame-ancestors", "", "`origins` allowed to embed the lab in a frame, space-separated,\n"+
 		"e.g. \"https://course.example.edu https://lms.example.org\" (default: none)")
 	fs.Usage = func() {
@@ -95,8 +98,11 @@ func run(o options) error {
 		return err
 	}
 	api := board.NewHandler(board.Config{
-		Store:   store,
-		Limiter: board.NewTokenBucket(board.TokenBucketConfig{Rate: o.boardRate, Burst: o.boardBurst}),
+		Store: store,
+		// A class behind one NAT address shares its budget, so it is sized for a class; an address
+		// over all classes gets four classes' worth (board.Config).
+		Limiter:       board.NewTokenBucket(board.TokenBucketConfig{Rate: o.boardRate, Burst: o.boardBurst}),
+		ClientLimiter: board.NewTokenBucket(board.TokenBucketConfig{Rate: clientBudget * o.boardRate, Burst: clientBudget * o.boardBurst}),
 	})
 	srv, err := serve.New(serve.Config{
 		Addr:           o.addr,

@@ -14,10 +14,10 @@ func TestParseFlags(t *testing.T) {
 		want    options
 		wantErr bool
 	}{
-		{nil, options{addr: "127.0.0.1:8080", dataDir: "./copsd-data", boardRate: 5, boardBurst: 60}, false},
-		{[]string{"-addr", ":9000", "-data", "/tmp/board"}, options{addr: ":9000", dataDir: "/tmp/board", boardRate: 5, boardBurst: 60}, false},
+		{nil, options{addr: "127.0.0.1:8080", dataDir: "./copsd-data", boardRate: 5, boardBurst: 300}, false},
+		{[]string{"-addr", ":9000", "-data", "/tmp/board"}, options{addr: ":9000", dataDir: "/tmp/board", boardRate: 5, boardBurst: 300}, false},
 		{[]string{"-frame-ancestors", "https://course.example.edu https://lms.example.org:8443"},
-			options{addr: "127.0.0.1:8080", dataDir: "./copsd-data", boardRate: 5, boardBurst: 60,
+			options{addr: "127.0.0.1:8080", dataDir: "./copsd-data", boardRate: 5, boardBurst: 300,
 				frameAncestors: []string{"https://course.example.edu", "https://lms.example.org:8443"}}, false},
 		{[]string{"-frame-ancestors", "'self'"}, options{}, true},
 		{[]string{"-frame-ancestors", "https://course.example.edu/path"}, options{}, true},
