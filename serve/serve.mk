@@ -59,6 +59,14 @@ fuzz-serve:
 
 RELEASE_DIR       := build/release
 RELEASE_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+# What -version reports, from git when the tree is a checkout (the go command's own VCS stamp is
+# off wherever GOFLAGS holds -buildvcs=false): the commit's tag, else its Go pseudo-version
+# (v0.0.0-<UTC time>-<12 hex digits>), the full commit (+dirty with uncommitted changes) and its time.
+RELEASE_COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)$(shell [ -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo +dirty)
+RELEASE_VERSION := $(shell git describe --tags --exact-match 2>/dev/null || \
+	echo v0.0.0-$$(TZ=UTC git log -1 --date=format-local:%Y%m%d%H%M%S --format=%cd 2>/dev/null)-$$(git rev-parse --short=12 HEAD 2>/dev/null))
+RELEASE_TIME    := $(shell git log -1 --format=%cI 2>/dev/null)
+RELEASE_LDFLAGS := -s -w -X main.version=$(RELEASE_VERSION) -X main.commit=$(RELEASE_COMMIT) -X main.commitTime=$(RELEASE_TIME)
 
 .PHONY: release release-binaries release-check
 
@@ -71,7 +79,7 @@ release-binaries: web
 	@set -e; for p in $(RELEASE_PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		echo "release: $$os/$$arch"; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='-s -w' \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='$(RELEASE_LDFLAGS)' \
 			-o $(RELEASE_DIR)/copsd-serve-$$os-$$arch$$ext ./serve/cmd/copsd-serve; \
 	done
 	cd $(RELEASE_DIR) && sha256sum copsd-serve-* > SHA256SUMS

@@ -43,7 +43,7 @@ func TestReleaseBinaryAlone(t *testing.T) {
 		t.Fatalf("-version: %v\n%s", err, out)
 	}
 	// "copsd-serve v0.0.0-20261204123456-0123456789ab commit 0123456789ab… (2026-12-04T12:34:56Z) go1.26.8 linux/amd64"
-	version := regexp.MustCompile(`^copsd-serve \S+ commit [0-9a-f]{40}(\+dirty)? \(\S+\) go\S+ ` + runtime.GOOS + "/" + runtime.GOARCH + "\n$")
+	version := regexp.MustCompile(`^copsd-serve v\S+ commit [0-9a-f]{40}(\+dirty)? \(\S+\) go\S+ ` + runtime.GOOS + "/" + runtime.GOARCH + "\n$")
 	if !version.Match(out) {
 		t.Errorf("-version printed %q; want the module version, the commit, its time and the platform", out)
 	}

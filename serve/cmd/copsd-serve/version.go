@@ -6,15 +6,16 @@ import (
 	"runtime/debug"
 )
 
-// version and commit may be set at link time (-ldflags "-X main.version=v1.2.0 -X
-// main.commit=abc123"), for builds made outside a git checkout; otherwise they come from the build
-// information the go command stamps into every binary built in a module with its VCS.
-var version, commit string
+// version, commit and commitTime are set at link time by `make release` (-ldflags "-X
+// main.version=v1.2.0 -X main.commit=<sha> -X main.commitTime=<RFC 3339>"), from git; a plain
+// `go build` in a checkout gets them from the build information the go command stamps (unless
+// -buildvcs=false), and the module version from the module system.
+var version, commit, commitTime string
 
 // versionLine is what -version prints: the module version, the commit (with "+dirty" when the
 // tree had uncommitted changes), the commit's time, and the Go release and platform.
 func versionLine() string {
-	v, c, when := version, commit, ""
+	v, c, when := version, commit, commitTime
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if v == "" {
 			v = info.Main.Version
@@ -27,9 +28,11 @@ func versionLine() string {
 					c = s.Value
 				}
 			case "vcs.time":
-				when = s.Value
+				if when == "" {
+					when = s.Value
+				}
 			case "vcs.modified":
-				dirty = s.Value == "true"
+				dirty = s.Value == "true" && commit == ""
 			}
 		}
 		if dirty && c != "" {
