@@ -2,12 +2,11 @@ package pretrain
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 
+	"github.com/copsdlab/copsd/core/internal/atomicfile"
 	"github.com/copsdlab/copsd/core/model"
 	"github.com/copsdlab/copsd/core/world"
 )
@@ -82,59 +81,9 @@ func Open(path string) (*Base, error) {
 	return b, nil
 }
 
-// Save writes the trainer's model and metadata to path atomically: a
-// temporary file in the same directory, synced, then renamed, so a crash never
-// leaves a half-written checkpoint under the final name.
-// Errors name path, not the temporary file.
-func (t *Trainer) Save(path string) (err error) {
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("writing %s: %w", path, withoutPath(err))
-		}
-	}()
-	// Renaming over a device (-out /dev/null) would replace the device
-	// itself.
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return errors.New("not a regular file")
-	}
-	tmp, err := os.CreateTemp(dirOf(path), ".ckpt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := t.Model.Save(tmp, t.EncodeMeta()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// withoutPath is err without the (temporary) path an *fs.PathError or
-// *os.LinkError names.
-func withoutPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(path[i]) {
-			return path[:i+1]
-		}
-	}
-	return "."
+// Save writes the trainer's model and metadata to path atomically
+// (atomicfile): a crash never leaves a half-written checkpoint under the
+// final name. Errors name path, not the temporary file.
+func (t *Trainer) Save(path string) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return t.Model.Save(w, t.EncodeMeta()) })
 }

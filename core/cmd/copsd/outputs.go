@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/copsdlab/copsd/core/internal/atomicfile"
 )
 
 // Output files are checked before any training, so that a path that cannot
@@ -49,43 +52,15 @@ func checkStream(flagName, path string) (*os.File, error) {
 	return f, nil
 }
 
-// pathless is err without the path an *fs.PathError or *os.LinkError
-// carries, which may be a temporary file's.
-func pathless(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
-}
+// pathless is err without a (possibly temporary) file's path.
+var pathless = atomicfile.WithoutPath
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, renamed over path once complete: a failure never leaves half a
-// file under the final name. Errors name path.
+// writeFileAtomic writes data to path whole or not at all (atomicfile).
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %v", path, pathless(err))
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %v", path, pathless(err))
-	}
-	return nil
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 // writeJSONFile writes v as indented JSON to path, atomically.
