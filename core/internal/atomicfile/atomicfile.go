@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -49,10 +48,10 @@ func writeTemp(path string, write func(io.Writer) error) error {
 	return err
 }
 
-// WithoutPath is err without the path an *fs.PathError or *os.LinkError
-// carries, which may be a temporary file's.
+// WithoutPath is err without the path an *os.PathError (fs.PathError) or
+// *os.LinkError carries, which may be a temporary file's.
 func WithoutPath(err error) error {
-	var pe *fs.PathError
+	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
 	}
