@@ -131,6 +131,24 @@ func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	return p
 }
 
+// labServer serves the built app and its class board, as `make run` does
+// (the board on SQLite in a fresh directory), for the test's duration.
+func labServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	store, err := sqlitestore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	srv, err := serve.New(serve.Config{App: os.DirFS(dist()), API: board.NewHandler(board.Config{Store: store})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
 // goTo loads the page at path (with any fragment) and waits for the lab's
 // first render.
 func (p *page) goTo(path string) {
