@@ -47,6 +47,8 @@ type page struct {
 	// down cuts the network between the browser and the server: while set,
 	// every request is dropped without an answer, the service worker's too.
 	down atomic.Bool
+	// app serves the app and the board; deploy replaces it.
+	app atomic.Pointer[http.Handler]
 
 	mu      sync.Mutex
 	console []string
@@ -79,11 +81,12 @@ func open(t *testing.T, width, height int, timeout time.Duration) *page {
 	}
 	p := &page{t: t, store: store}
 	h := srv.Handler()
+	p.app.Store(&h)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p.down.Load() {
 			panic(http.ErrAbortHandler) // the connection drops, no answer
 		}
-		h.ServeHTTP(w, r)
+		(*p.app.Load()).ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
 	home := t.TempDir()

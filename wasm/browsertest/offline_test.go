@@ -4,6 +4,9 @@ package browsertest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/copsdlab/copsd/serve"
 	"github.com/copsdlab/copsd/serve/board"
 )
 
@@ -91,4 +95,80 @@ func boardRuns(t *testing.T, p *page) int {
 		t.Fatal(err)
 	}
 	return len(runs)
+}
+
+// deploy serves the app in dir from now on, with the same class board.
+func (p *page) deploy(dir string) {
+	p.t.Helper()
+	srv, err := serve.New(serve.Config{App: os.DirFS(dir), API: board.NewHandler(board.Config{Store: p.store})})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	h := srv.Handler()
+	p.app.Store(&h)
+}
+
+// A new deploy replaces the offline copy: the browser finds the new service
+// worker (its version is all that differs here), which caches the new
+// bundle under its version and deletes the old cache.
+func TestNewDeployReplacesTheOfflineCopy(t *testing.T) {
+	p := open(t, 1280, 800, 8*time.Minute)
+	p.goTo("/")
+	p.wait(`navigator.serviceWorker.controller != null`)
+	first := p.cacheNames()
+	if !strings.HasPrefix(first, "copsd-") || strings.Contains(first, " ") {
+		t.Fatalf("caches after the first visit: %q", first)
+	}
+
+	next := t.TempDir()
+	if err := os.CopyFS(next, os.DirFS(dist())); err != nil {
+		t.Fatal(err)
+	}
+	sw, err := os.ReadFile(filepath.Join(next, "sw.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := "copsd-" + strings.TrimPrefix(first, "copsd-")
+	newer := regexp.MustCompile(`const VERSION = "[0-9a-f]{8}";`).ReplaceAll(sw, []byte(`const VERSION = "0000beef";`))
+	if string(newer) == string(sw) {
+		t.Fatal("sw.js has no version to change")
+	}
+	if err := os.WriteFile(filepath.Join(next, "sw.js"), newer, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"sw.js.br", "sw.js.gz"} { // the old worker, precompressed
+		if err := os.Remove(filepath.Join(next, v)); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	p.deploy(next)
+
+	// A browser checks for a new worker on navigation; ask now.
+	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](
+		`navigator.serviceWorker.getRegistration().then((r) => r.update()).then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for p.cacheNames() != "copsd-0000beef" {
+		if time.Now().After(deadline) {
+			state := js[string](p, `(() => { const c = navigator.serviceWorker.controller; return c ? c.scriptURL + " " + c.state : "no controller" })()`)
+			t.Fatalf("the new deploy did not replace the cache within 2 minutes: caches %q, controller %s", p.cacheNames(), state)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.reload()
+	p.wait(`!` + q("play") + `.disabled`)
+	if got := p.cacheNames(); got != "copsd-0000beef" || got == old {
+		t.Errorf("caches after the new deploy: %q (before: %q)", got, old)
+	}
+}
+
+// cacheNames lists the page's caches, separated by spaces.
+func (p *page) cacheNames() string {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`caches.keys().then((k) => k.sort().join(" "))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return v
 }
