@@ -7,8 +7,9 @@ import "fmt"
 // is sent again, the same request byte for byte, when the network returns
 // (OnOnline, which the page calls on the browser's "online" event and now
 // and then while something waits). The body carries the run's
-// client-generated id once the board's API takes one, so a post whose
-// answer, not whose request, was lost is not stored twice.
+// client-generated id (BoardSubmission.RunID), on which the board's posts
+// are idempotent, so a post whose answer, not whose request, was lost is
+// not stored twice.
 
 // outgoing is a post waiting for the network.
 type outgoing struct {
