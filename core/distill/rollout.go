@@ -5,7 +5,6 @@ import (
 
 	"github.com/copsdlab/copsd/core/eval"
 	"github.com/copsdlab/copsd/core/model"
-	"github.com/copsdlab/copsd/core/num"
 	"github.com/copsdlab/copsd/core/world"
 )
 
@@ -45,32 +44,16 @@ func sampleGroup(m *model.Model, w *world.World, p world.Prompt, g int, temp flo
 		return nil, err
 	}
 	first := logits[(len(turn)-1)*V:]
-	probs := make([]float32, V)
-	step := make([]float32, V)
 	maxLen := min(eval.MaxResponse, m.Config().Ctx-len(turn)-maxPrefix)
 	out := make([]Rollout, g)
 	cache := m.NewKVCache()
 	for j := range g {
 		cache.CopyFrom(shared)
-		last := first
-		r := Rollout{Prompt: p}
-		for len(r.Response) < maxLen {
-			num.Softmax(probs, last, temp)
-			tok := int32(model.Sample(probs, topK, rng.Float64()))
-			if tok == w.EOSID() {
-				r.Ended = true
-				break
-			}
-			r.Response = append(r.Response, tok)
-			if len(r.Response) == maxLen {
-				break
-			}
-			if err := m.Extend(cache, []int32{tok}, step); err != nil {
-				return nil, err
-			}
-			last = step
+		d, err := eval.Decode(m, cache, first, w.EOSID(), maxLen, temp, topK, rng, false)
+		if err != nil {
+			return nil, err
 		}
-		out[j] = r
+		out[j] = Rollout{Prompt: p, Response: d.Response, Ended: d.Ended}
 	}
 	return out, nil
 }

@@ -335,15 +335,7 @@ func emaUpdate(teacher, student *model.Model, decay float64) {
 
 // sampleLogProb is log p(tok) under logits at temperature 1.
 func sampleLogProb(logits []float32, tok int32) float64 {
-	m := float64(logits[0])
-	for _, z := range logits[1:] {
-		m = max(m, float64(z))
-	}
-	var s float64
-	for _, z := range logits {
-		s += num.Exp(float64(z) - m)
-	}
-	return float64(logits[tok]) - m - num.Log(s)
+	return float64(logits[tok]) - num.LogSumExp(logits)
 }
 
 // Evaluate measures the student now, with the samples per prompt the config

@@ -15,7 +15,6 @@ import (
 	"sync"
 
 	"github.com/copsdlab/copsd/core/model"
-	"github.com/copsdlab/copsd/core/num"
 	"github.com/copsdlab/copsd/core/world"
 )
 
@@ -101,28 +100,11 @@ func Generate(m *model.Model, context []int32, eos int32, maxLen int, temp float
 	if err := m.Extend(cache, context, logits); err != nil {
 		return nil, nil, err
 	}
-	last := logits[(len(context)-1)*V:]
-	probs := make([]float32, V)
-	step := make([]float32, V)
-	var resp []int32
-	var ents []float32
-	for len(resp) < maxLen {
-		num.Softmax(probs, last, temp)
-		ents = append(ents, float32(num.Entropy(probs)))
-		tok := int32(model.Sample(probs, topK, rng.Float64()))
-		if tok == eos {
-			break
-		}
-		resp = append(resp, tok)
-		if cache.Len() >= m.Config().Ctx {
-			break
-		}
-		if err := m.Extend(cache, []int32{tok}, step); err != nil {
-			return nil, nil, err
-		}
-		last = step
+	d, err := Decode(m, cache, logits[(len(context)-1)*V:], eos, maxLen, temp, topK, rng, true)
+	if err != nil {
+		return nil, nil, err
 	}
-	return resp, ents, nil
+	return d.Response, d.Entropy, nil
 }
 
 // Run samples and grades opt.Samples responses to every prompt under
