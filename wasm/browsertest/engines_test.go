@@ -250,7 +250,12 @@ func coreSubset(t *testing.T, r *remote) {
 	if err := r.b.Resize(390, 844); err != nil {
 		t.Fatal(err)
 	}
-	r.wait(`innerWidth < 500`)
+	for tries := 0; rjs[int](r, `innerWidth`) >= 500; tries++ {
+		if tries == 100 {
+			t.Fatalf("the window did not narrow to a phone's width: innerWidth %d", rjs[int](r, `innerWidth`))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	rjs[bool](r, `(scrollTo(0, 0), true)`)
 	r.screenshot(engine + "-390-start.png")
 	if w := rjs[[]int](r, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
