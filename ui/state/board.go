@@ -30,6 +30,8 @@ const (
 	MaxBoardRuns  = 300                // runs the page fetches of one board, newest first
 	boardListOp   = "list"
 	boardPostOp   = "post"
+	boardClaimOp  = "claim"
+	boardHideOp   = "hide"
 )
 
 // The board's wire types.
@@ -55,9 +57,12 @@ func NewBoardMetrics(m diag.Metrics) BoardMetrics {
 // BoardRequest is one request to the board's API, on the page's origin.
 type BoardRequest struct {
 	Seq    int
-	Method string // "GET" or "POST"
+	Method string // "GET", "POST" or "DELETE"
 	Path   string // absolute, with its query
 	Body   []byte // JSON, for a POST
+	// Key, when set, is the class's teacher key, sent as
+	// "Authorization: Bearer <Key>".
+	Key string
 }
 
 // BoardResponse is the API's answer to the request with the same Seq: the
@@ -266,6 +271,7 @@ type boardCall struct {
 	gen   int
 	key   string // the submission, for a post
 	name  string
+	id    int64 // the run, for a hide
 	// req is the post itself, kept to send again, as it is, if the network
 	// drops it or the board is busy.
 	req     BoardRequest
@@ -451,6 +457,10 @@ func (l *Lab) OnBoard(resp BoardResponse) {
 	}
 	delete(b.pending, resp.Seq)
 	switch call.op {
+	case boardClaimOp:
+		l.onClaim(call, resp)
+	case boardHideOp:
+		l.onHide(call, resp)
 	case boardPostOp:
 		if busy(resp) && call.retries > 0 {
 			b.seq++

@@ -31,6 +31,9 @@ func roundTrip(h http.Handler, req BoardRequest) BoardResponse {
 	if req.Body != nil {
 		r.Header.Set("Content-Type", "application/json")
 	}
+	if req.Key != "" {
+		r.Header.Set("Authorization", "Bearer "+req.Key)
+	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return BoardResponse{Seq: req.Seq, Status: w.Code, Body: w.Body.Bytes()}

@@ -76,7 +76,8 @@ type Lab struct {
 	Cons           ConsEditor
 	Guide          Guide
 	Board          Board
-	HoverStep      int // the step the charts' read-outs show; -1: the latest
+	Teacher        Teacher // the class board's teacher view (teacher.go)
+	HoverStep      int     // the step the charts' read-outs show; -1: the latest
 	Exporting      string
 	LastExport     string // what the last export offered, for the status line
 

@@ -373,6 +373,9 @@ func (b *bridge) Board(req state.BoardRequest) {
 			headers["Content-Type"] = "application/json"
 			init["body"] = string(req.Body)
 		}
+		if req.Key != "" {
+			headers["Authorization"] = "Bearer " + req.Key
+		}
 		if as := g.Get("AbortSignal"); as.Truthy() && as.Get("timeout").Truthy() {
 			init["signal"] = as.Call("timeout", boardTimeout.Milliseconds())
 		}
