@@ -38,3 +38,11 @@ func (c *ClassBoard) nameKey(e vugu.DOMEvent) {
 		c.Lab.SubmitToBoard()
 	}
 }
+
+// teacherExpanded is the teacher view button's aria-expanded.
+func (c *ClassBoard) teacherExpanded() string {
+	if c.Lab.Teacher.Open {
+		return "true"
+	}
+	return "false"
+}

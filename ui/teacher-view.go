@@ -79,8 +79,11 @@ func (c *TeacherView) cellClass(col state.TeacherColumn) string {
 	if col.Numeric {
 		return "num"
 	}
-	if col.Key == "constitution" {
+	switch col.Key {
+	case "constitution":
 		return "cons"
+	case "recipe", "model":
+		return "nowrap"
 	}
 	return ""
 }

@@ -19,7 +19,7 @@ func (c *TeacherView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	var vgiterkey interface{}
 	_ = vgiterkey
 	var vgn *vugu.VGNode
-	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "teacher"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "teacher-view"}}}
+	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "teacher"}, vugu.VGAttribute{Namespace: "", Key: "id", Val: "teacher-view"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "teacher-view"}}}
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	{
 		vgparent := vgn

@@ -19,6 +19,7 @@ import (
 
 // Teacher is the teacher view's state.
 type Teacher struct {
+	Open     bool   // the view is expanded
 	KeyDraft string // the key field
 	Key      string // the key in use; the table shows once it is set
 	NewKey   string // the key a claim just returned, shown once

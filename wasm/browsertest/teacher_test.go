@@ -48,9 +48,9 @@ func TestTeacherView(t *testing.T) {
 	p.wait(q("board-message") + `.textContent == "cs-teach: 4 runs by 4 students."`)
 
 	// Open the details and claim, from the keyboard.
-	js[bool](p, `(() => { document.querySelector('[data-testid="teacher-details"] > summary').focus(); return true })()`)
+	js[bool](p, `(() => { `+q("teacher-toggle")+`.focus(); return true })()`)
 	p.press("\r")
-	p.wait(q("teacher-details") + `.open`)
+	p.wait(q("teacher-toggle") + `.getAttribute("aria-expanded") == "true" && ` + q("teacher-view"))
 	if n := js[int](p, `document.querySelectorAll('[data-testid="teacher-table"]').length`); n != 0 {
 		t.Errorf("the table shows before a key: %d", n)
 	}
@@ -78,7 +78,7 @@ func TestTeacherView(t *testing.T) {
 		t.Errorf("the actions header: %v", h)
 	}
 	js[bool](p, `(() => { `+q("sort-safety")+`.focus(); return true })()`)
-	p.press(" ")
+	p.press("\r")
 	p.wait(`document.querySelector('[data-testid="sort-safety"]').parentElement.getAttribute("aria-sort") == "descending"`)
 	if got := js[[]string](p, teacherNames); strings.Join(got, ",") != "Ben,Dev,Ana,Rude Name" {
 		t.Errorf("by safety, highest first: %v", got)
@@ -131,9 +131,14 @@ func TestTeacherView(t *testing.T) {
 	if href := js[string](p, q("teacher-csv")+`.getAttribute("href")`); href != "/api/board/cs-teach/runs.csv" {
 		t.Errorf("CSV link %q", href)
 	}
-	csv := js[map[string]string](p, `fetch(`+q("teacher-csv")+`.href).then(async (r) => ({type: r.headers.get("content-type"), body: await r.text()}))`)
-	if csv["type"] != "text/csv; charset=utf-8" || strings.Count(csv["body"], "\n") != 4 || strings.Contains(csv["body"], "Rude Name") {
-		t.Errorf("CSV: %v", csv)
+	resp, err = http.Get(p.url + "/api/board/cs-teach/runs.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || strings.Count(string(csv), "\n") != 4 || strings.Contains(string(csv), "Rude Name") {
+		t.Errorf("CSV: %q %s", resp.Header.Get("Content-Type"), csv)
 	}
 
 	if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
