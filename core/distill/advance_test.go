@@ -18,7 +18,9 @@ func TestAdvanceByPhasesMatchesWholeSteps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		whole.UseWorkers(3)
 		phased, _ := NewRun(base, cfg)
+		phased.UseWorkers(1) // one shard per call, as in a Web Worker
 		var a, b []StepResult
 		for step := 1; step <= cfg.Steps; step++ {
 			res, err := whole.Step()

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"math/rand/v2"
 
 	"github.com/copsdlab/copsd/core/diag"
@@ -27,15 +26,17 @@ type Run struct {
 
 	cons    world.Constitution
 	opt     *model.Adam
-	rng     *rand.Rand // prompts and rollouts
+	rng     *rand.Rand // each step's prompts (a shard's rollouts have their own streams)
 	probeRG *rand.Rand // probe rollouts: their own stream, so probes never change training
 	step    int        // steps completed
 	cur     *partial   // the step in progress (Advance), or nil
 	probes  []world.Prompt
 	train   [world.NumFamilies][]world.Prompt
 
-	sActs, tActs, iActs *model.Acts
-	prefix              *model.KVCache // the teacher's constitution prefix, once per step
+	tActs, iActs *model.Acts    // the probes' passes
+	prefix       *model.KVCache // the teacher's constitution prefix, once per step
+	exec         Executor       // computes the shards of each step's stages
+	workers      int            // goroutines of the local executor and the evaluation
 
 	CrossSFT *CrossSFTReport // what the Cross-SFT cold start did, when configured
 
@@ -62,7 +63,7 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		Initial: base.Model.Clone(),
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x6f707364)),
 		probeRG: rand.New(rand.NewPCG(cfg.Seed, 0x70726f62)),
-		sActs:   &model.Acts{}, tActs: &model.Acts{}, iActs: &model.Acts{},
+		tActs:   &model.Acts{}, iActs: &model.Acts{},
 	}
 	if cfg.Privileged == WithConstitution {
 		c, err := w.ParseConstitution(cfg.Constitution)
@@ -92,6 +93,8 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		r.CrossSFT = rep
 	}
 	r.opt = model.NewAdam(model.AdamConfig{LR: cfg.LR, Beta2: cfg.AdamBeta2, ClipNorm: cfg.ClipNorm, WeightDecay: -1}, r.Student)
+	r.UseWorkers(base.Model.Workers) // GOMAXPROCS unless the caller set it
+
 	return r, nil
 }
 
@@ -151,44 +154,41 @@ func (r *Run) Step() (StepResult, error) {
 
 // A step runs in phases, so that a caller with one thread (the browser's
 // Web Worker) can stop between them and stay responsive: a pause need not
-// wait for a whole step. The phases do exactly what one uninterrupted step
-// does, in the same order, so results do not depend on where a step was
-// interrupted.
+// wait for a whole step. The sharded phases (sample, grad) hand their shard
+// works to the run's Executor, which computes one shard per Advance call on
+// one thread, or the whole stage at once on several. The phases do exactly
+// what one uninterrupted step does, in the same order, so results do not
+// depend on where a step was interrupted or on how many workers computed it.
 //
-// phaseUpdate runs the student forward and applies the objective. For a
-// full-vocabulary divergence it only computes the gradient on the logits,
-// and phaseBackward backpropagates it and steps the optimizer. The
-// sampled-token and reward objectives do their whole PPO update in
-// phaseUpdate (a backward pass and an optimizer step per PPO epoch), and
-// their phaseBackward only updates an EMA teacher.
+// phaseGrad runs once per PPO epoch of the sampled-token and reward
+// objectives (once for a full-vocabulary divergence): every shard's
+// gradient, their sum in shard order, one optimizer step.
 const (
-	phaseSample   = iota // one prompt's group of rollouts per call
-	phaseScore           // the teacher (and the initial student) score the batch
-	phaseUpdate          // the student's forward pass and the objective (see above)
-	phaseBackward        // a full-vocabulary gradient's backward pass and optimizer step; the EMA teacher
-	phaseProbe           // the probe rollouts' token records
+	phaseSample = iota // each shard's G rollouts
+	phaseGrad          // each shard's gradient; their sum; the optimizer step; at the end, the EMA teacher
+	phaseProbe         // the probe rollouts' token records
 	phaseDone
 )
 
 // partial is a step in progress.
 type partial struct {
-	n       int    // the step's number
-	cfg     Config // the knobs as the step started
-	phase   int
-	prompts []world.Prompt
-	rows    []Rollout
-	b       *batch
-	tLogits []float32
-	iLogits []float32
-	dlogits []float32 // the gradient on the student's logits, for phaseBackward
-	res     StepResult
+	n         int    // the step's number
+	cfg       Config // the knobs as the step started
+	phase     int
+	epoch     int  // PPO epoch of phaseGrad
+	submitted bool // the phase's works are with the executor
+	picks     [][2]int
+	rows      [][]WireRollout // each shard's rollouts
+	nTok      int             // the step's predicted positions
+	toks      [][]SampledTok  // each shard's sampled tokens (PPO)
+	res       StepResult
 }
 
 // MidStep reports whether Advance has started a step it has not finished.
 func (r *Run) MidStep() bool { return r.cur != nil }
 
-// Advance does the next phase of the current step, starting one when none is
-// in progress, and reports whether the step is complete (then res is its
+// Advance does the next part of the current step, starting one when none
+// is in progress, and reports whether the step is complete (then res is its
 // result and StepNum has moved on). An error abandons the step.
 func (r *Run) Advance() (res StepResult, done bool, err error) {
 	p := r.cur
@@ -197,7 +197,7 @@ func (r *Run) Advance() (res StepResult, done bool, err error) {
 			return StepResult{}, false, errors.New("run is finished")
 		}
 		cfg := r.Cfg
-		p = &partial{n: r.step + 1, cfg: cfg, prompts: r.drawPrompts(cfg.Prompts)}
+		p = &partial{n: r.step + 1, cfg: cfg, picks: r.drawPrompts(cfg.Prompts)}
 		p.res.Step = p.n
 		r.cur = p
 	}
@@ -206,70 +206,174 @@ func (r *Run) Advance() (res StepResult, done bool, err error) {
 			r.cur = nil
 		}
 	}()
-	cfg := p.cfg
 	switch p.phase {
 	case phaseSample:
-		pr := p.prompts[len(p.rows)/cfg.G]
-		g, err := sampleGroup(r.Student, r.World, pr, cfg.G, cfg.Temperature, cfg.TopK, r.rng)
-		if err != nil {
-			return StepResult{}, false, err
-		}
-		p.rows = append(p.rows, g...)
-		if len(p.rows) == len(p.prompts)*cfg.G {
-			p.phase = phaseScore
-		}
-	case phaseScore:
-		if cfg.Teacher != Frozen || r.prefix == nil {
-			if err := r.refreshPrefix(); err != nil {
-				return StepResult{}, false, err
-			}
-		}
-		p.b = newBatch(r.World, p.rows)
-		p.tLogits, p.iLogits, err = r.scoreBatch(p.b, cfg)
-		if err != nil {
-			return StepResult{}, false, err
-		}
-		p.phase = phaseUpdate
-	case phaseUpdate:
-		p.res.Train, p.dlogits, err = r.update(p.b, cfg, p.tLogits, p.iLogits)
-		if err != nil {
-			return StepResult{}, false, err
-		}
-		p.tLogits, p.iLogits = nil, nil
-		p.phase = phaseBackward
-	case phaseBackward:
-		if p.dlogits != nil {
-			p.res.Train.GradNorm = r.backward(p.dlogits)
-			p.dlogits = nil
-		}
-		tr := p.res.Train
-		if math.IsNaN(tr.Loss) || math.IsInf(tr.Loss, 0) || math.IsNaN(tr.Divergence) || math.IsInf(tr.Divergence, 0) {
-			p.res.Warning = fmt.Sprintf("non-finite loss (%v) or divergence (%v) at step %d: the update was skipped", tr.Loss, tr.Divergence, p.n)
-		}
-		if cfg.Teacher == EMA {
-			emaUpdate(r.Teacher, r.Student, cfg.EMADecay)
-		}
-		p.phase = phaseProbe
-		if cfg.Probes == 0 {
-			p.phase = phaseDone
-		}
+		err = r.advanceSample(p)
+	case phaseGrad:
+		err = r.advanceGrad(p)
 	case phaseProbe:
-		p.res.Probes, err = r.traceProbes(min(cfg.Probes, len(r.probes)), p.n, cfg)
-		if err != nil {
-			return StepResult{}, false, err
-		}
+		p.res.Probes, err = r.traceProbes(min(p.cfg.Probes, len(r.probes)), p.n, p.cfg)
 		p.phase = phaseDone
 	}
-	if p.phase != phaseDone {
-		return StepResult{}, false, nil
+	if err != nil || p.phase != phaseDone {
+		return StepResult{}, false, err
 	}
 	r.cur, r.step = nil, p.n
 	return p.res, true, nil
 }
 
-// drawPrompts draws n training prompts by the family mix.
-func (r *Run) drawPrompts(n int) []world.Prompt {
-	out := make([]world.Prompt, n)
+// collect submits the phase's works once and returns their outputs when
+// the executor has them all.
+func (r *Run) collect(p *partial, works func() []ShardWork) ([]ShardOut, bool, error) {
+	if !p.submitted {
+		if err := r.exec.Submit(works()); err != nil {
+			return nil, false, err
+		}
+		p.submitted = true
+	}
+	outs, done, err := r.exec.Collect()
+	if err != nil || !done {
+		return nil, false, err
+	}
+	if len(outs) != p.cfg.Prompts {
+		return nil, false, fmt.Errorf("the executor returned %d shards of %d", len(outs), p.cfg.Prompts)
+	}
+	p.submitted = false
+	return outs, true, nil
+}
+
+func (r *Run) advanceSample(p *partial) error {
+	outs, done, err := r.collect(p, func() []ShardWork {
+		works := make([]ShardWork, p.cfg.Prompts)
+		for s, pk := range p.picks {
+			works[s] = ShardWork{Step: p.n, Shard: s, Stage: StageSample, Cfg: p.cfg, Family: pk[0], Index: pk[1]}
+		}
+		return works
+	})
+	if err != nil || !done {
+		return err
+	}
+	var all []Rollout
+	for _, o := range outs {
+		rows, err := r.unwireRows(o.Rows)
+		if err != nil {
+			return err
+		}
+		if len(rows) != p.cfg.G {
+			return fmt.Errorf("a shard returned %d rollouts of %d", len(rows), p.cfg.G)
+		}
+		p.rows = append(p.rows, o.Rows)
+		all = append(all, rows...)
+	}
+	for _, ro := range all {
+		p.nTok += ro.positions()
+	}
+	p.nTok = max(p.nTok, 1)
+	rolloutMetrics(r.World, all, &p.res.Train)
+	p.phase = phaseGrad
+	p.toks = make([][]SampledTok, p.cfg.Prompts)
+	return nil
+}
+
+func (r *Run) advanceGrad(p *partial) error {
+	cfg := p.cfg
+	if !p.submitted && p.epoch == 0 && (cfg.Teacher != Frozen || r.prefix == nil) {
+		if err := r.refreshPrefix(); err != nil {
+			return err
+		}
+	}
+	outs, done, err := r.collect(p, func() []ShardWork {
+		works := make([]ShardWork, cfg.Prompts)
+		for s := range works {
+			works[s] = ShardWork{Step: p.n, Shard: s, Stage: StageGrad, Epoch: p.epoch, Cfg: cfg,
+				Family: p.picks[s][0], Index: p.picks[s][1], Rows: p.rows[s],
+				B: cfg.Prompts * cfg.G, NTok: p.nTok, Toks: p.toks[s]}
+		}
+		return works
+	})
+	if err != nil || !done {
+		return err
+	}
+	var sums ShardSums
+	grads := r.Student.Grads()
+	clear(grads)
+	for s, o := range outs {
+		if len(o.Grad) != len(grads) {
+			return fmt.Errorf("shard %d returned a gradient of %d numbers for %d parameters", s, len(o.Grad), len(grads))
+		}
+		sums.add(o.Sums)
+		for i, g := range o.Grad {
+			grads[i] += g
+		}
+		if p.epoch == 0 {
+			p.toks[s] = o.Toks
+		}
+	}
+	apply, last := r.fold(p, sums)
+	u := Update{Step: p.n, Epoch: p.epoch, LR: cfg.LR, EndStep: last, Cfg: cfg}
+	if apply {
+		r.opt.LR = cfg.LR
+		p.res.Train.GradNorm = float64(r.opt.Step(r.Student))
+		u.Grad = grads
+	}
+	if last {
+		r.endStep(p)
+	}
+	if err := r.exec.Apply(u); err != nil {
+		return err
+	}
+	p.epoch++
+	return nil
+}
+
+// fold files an epoch's summed shard sums in the step's training metrics
+// and says whether to take the optimizer step and whether the step's
+// updates are over. A non-finite loss or divergence skips the step.
+func (r *Run) fold(p *partial, s ShardSums) (apply, last bool) {
+	tm, n := &p.res.Train, float64(p.nTok)
+	if p.epoch == 0 {
+		tm.StudentEntropy, tm.TeacherEntropy, tm.Divergence = s.EntS/n, s.EntT/n, s.Div/n
+	}
+	if p.cfg.Objective.FullVocab() {
+		if !finite(s.Div) || !finite(s.Loss) {
+			tm.Loss, tm.Divergence = s.Loss, s.Div
+			return false, true
+		}
+		tm.Loss, tm.KLInitial = s.Loss, s.KL/n
+		return true, true
+	}
+	switch {
+	case p.epoch == 0 && !finite(s.Div):
+		tm.Loss, tm.Divergence = 0, s.Div
+		return false, true
+	case !finite(s.Loss):
+		tm.Loss = s.Loss
+		return false, true
+	}
+	tm.Loss, tm.KLInitial = s.Loss/n, s.KL/n
+	return true, p.epoch+1 >= p.cfg.PPOEpochs
+}
+
+// endStep finishes a step's updates: the warning of a skipped update and
+// the EMA teacher's move.
+func (r *Run) endStep(p *partial) {
+	tr := p.res.Train
+	if !finite(tr.Loss) || !finite(tr.Divergence) {
+		p.res.Warning = fmt.Sprintf("non-finite loss (%v) or divergence (%v) at step %d: the update was skipped", tr.Loss, tr.Divergence, p.n)
+	}
+	if p.cfg.Teacher == EMA {
+		emaUpdate(r.Teacher, r.Student, p.cfg.EMADecay)
+	}
+	p.phase = phaseProbe
+	if p.cfg.Probes == 0 {
+		p.phase = phaseDone
+	}
+}
+
+// drawPrompts draws n training prompts by the family mix, as (family,
+// index) pairs.
+func (r *Run) drawPrompts(n int) [][2]int {
+	out := make([][2]int, n)
 	for i := range out {
 		u := r.rng.Float64()
 		f := world.Family(0)
@@ -279,8 +383,7 @@ func (r *Run) drawPrompts(n int) []world.Prompt {
 			}
 			u -= stepMix[f]
 		}
-		ps := r.train[f]
-		out[i] = ps[r.rng.IntN(len(ps))]
+		out[i] = [2]int{int(f), r.rng.IntN(len(r.train[f]))}
 	}
 	return out
 }
@@ -297,27 +400,32 @@ func (r *Run) refreshPrefix() error {
 	return r.Teacher.Extend(r.prefix, pre, make([]float32, len(pre)*r.Teacher.Config().Vocab))
 }
 
-// teacherLogitsWith scores the batch with the teacher and its privileged context.
-// The constitution prefix is shared by every row; a gold answer is a prefix of
-// its prompt's group of rows.
+// teacherLogitsWith scores batch b with the run's own teacher and its
+// privileged context (the probes'; shards score with their replica's).
 func (r *Run) teacherLogitsWith(b *batch, rng *rand.Rand) ([]float32, error) {
 	if r.Cfg.Privileged == WithConstitution {
 		return r.Teacher.ForwardWithPrefix(r.prefix, r.tActs, b.tokens, b.B, b.T), nil
 	}
-	V := r.Teacher.Config().Vocab
+	return goldTeacherLogits(r.World, r.Teacher, r.tActs, b, rng)
+}
+
+// goldTeacherLogits scores batch b with teacher and, as its privileged
+// context, an ideal answer drawn from rng for each prompt: the answer is a
+// prefix of its prompt's group of rows.
+func goldTeacherLogits(w *world.World, teacher *model.Model, acts *model.Acts, b *batch, rng *rand.Rand) ([]float32, error) {
+	V := teacher.Config().Vocab
 	out := make([]float32, b.B*b.T*V)
 	for i := 0; i < b.B; {
 		j := i
 		for j < b.B && b.rows[j].Prompt.ID == b.rows[i].Prompt.ID {
 			j++
 		}
-		ref := r.World.IdealResponse(b.rows[i].Prompt, rng)
-		pre := r.World.ReferencePrefix(ref)
-		cache := r.Teacher.NewKVCache()
-		if err := r.Teacher.Extend(cache, pre, make([]float32, len(pre)*V)); err != nil {
+		pre := w.ReferencePrefix(w.IdealResponse(b.rows[i].Prompt, rng))
+		cache := teacher.NewKVCache()
+		if err := teacher.Extend(cache, pre, make([]float32, len(pre)*V)); err != nil {
 			return nil, err
 		}
-		lg := r.Teacher.ForwardWithPrefix(cache, r.tActs, b.tokens[i*b.T:j*b.T], j-i, b.T)
+		lg := teacher.ForwardWithPrefix(cache, acts, b.tokens[i*b.T:j*b.T], j-i, b.T)
 		copy(out[i*b.T*V:], lg)
 		i = j
 	}
@@ -350,7 +458,7 @@ func (r *Run) EvaluateWith(samples int) (diag.Metrics, error) {
 	return diag.Evaluate(diag.Subject{
 		World: r.World, Student: r.Student, Teacher: r.Teacher, Initial: r.Initial,
 		TeacherPrefix: r.teacherPrefixFor,
-	}, diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
+	}, diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK, Workers: r.workers})
 }
 
 // EvaluateTeacher measures the teacher on its own answers with the
@@ -358,14 +466,14 @@ func (r *Run) EvaluateWith(samples int) (diag.Metrics, error) {
 // (at least two) and its own sampling stream.
 func (r *Run) EvaluateTeacher() (eval.Metrics, error) {
 	m, _, err := eval.Evaluate(r.Teacher, r.World, r.cons, eval.Options{Samples: max(r.Cfg.FinalEvalSamples, 2),
-		Seed: r.Cfg.Seed ^ 0x74656163, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
+		Seed: r.Cfg.Seed ^ 0x74656163, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK, Workers: r.workers})
 	return m, err
 }
 
 // MeasureLeakage measures the constitution's leakage on the teacher.
 func (r *Run) MeasureLeakage() (diag.Leakage, error) {
 	return diag.MeasureLeakage(r.World, r.Teacher, r.cons,
-		diag.Options{Samples: r.Cfg.EvalSamples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK})
+		diag.Options{Samples: r.Cfg.EvalSamples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK, Workers: r.workers})
 }
 
 // teacherPrefixFor is the teacher's privileged context for prompt p.

@@ -1,7 +1,9 @@
 package distill
 
 import (
+	"errors"
 	"math"
+	"math/rand/v2"
 
 	"github.com/copsdlab/copsd/core/num"
 	"github.com/copsdlab/copsd/core/world"
@@ -18,116 +20,137 @@ func JudgeReward(v world.Verdict, f world.Family) float64 {
 	return b2f(!v.Complied)
 }
 
-// scoreBatch runs the teacher (with its privileged context) and, when the
-// objective has a KL penalty, the initial student over batch b.
-func (r *Run) scoreBatch(b *batch, cfg Config) (tLogits, iLogits []float32, err error) {
-	tLogits, err = r.teacherLogitsWith(b, r.rng)
-	if err != nil {
-		return nil, nil, err
+// grad computes a shard's grad work: at epoch 0 the teacher's (and, with a
+// KL penalty, the initial student's) scores of the shard's rollouts; then
+// the student's forward pass, the objective's gradient on its logits, and
+// the backward pass into the replica's own gradient, which it returns.
+func (rp *Replica) grad(wk ShardWork, b *batch) (ShardOut, error) {
+	cfg := wk.Cfg
+	sc := scored{b: b, V: rp.student.Config().Vocab, nTok: wk.NTok, bAll: wk.B}
+	var out ShardOut
+	if cfg.Objective.FullVocab() || wk.Epoch == 0 {
+		var err error
+		sc.teacher, err = rp.teacherLogits(b, shardStream(cfg.Seed, wk.Step, wk.Shard, streamGold))
+		if err != nil {
+			return ShardOut{}, err
+		}
+		// The teacher's logits live in its own Acts; copy them before the
+		// student (which may be the same model when the teacher is live)
+		// runs forward.
+		sc.teacher = append([]float32(nil), sc.teacher...)
+		if cfg.KLCoef > 0 {
+			sc.initial = rp.initial.Forward(rp.iActs, b.tokens, b.B, b.T)
+		}
 	}
-	// The teacher's logits live in its own Acts; copy them before the student
-	// (which may be the same model when the teacher is live) runs forward.
-	tLogits = append([]float32(nil), tLogits...)
-	if cfg.KLCoef > 0 {
-		iLogits = append([]float32(nil), r.Initial.Forward(r.iActs, b.tokens, b.B, b.T)...)
+	sc.student = rp.student.Forward(rp.sActs, b.tokens, b.B, b.T)
+	var dlogits []float32
+	if cfg.Objective.FullVocab() {
+		var err error
+		dlogits, out.Sums, err = fullVocabGrad(sc, cfg, rp.run.World.EOSID())
+		if err != nil {
+			return ShardOut{}, err
+		}
+	} else {
+		toks := wk.Toks
+		if wk.Epoch == 0 {
+			toks, out.Sums = sampledTokens(sc, cfg, rp.run.World.EOSID())
+			if cfg.Objective == Reward {
+				adv := normalizePerRollout(rolloutRewards(rp.run.World, b.rows), cfg.G)
+				for j := range toks {
+					toks[j].Adv = adv[toks[j].Row]
+				}
+			} else {
+				normalizePerToken(toks, cfg.G)
+			}
+			out.Toks = toks
+		} else if len(toks) == 0 {
+			return ShardOut{}, errors.New("a PPO epoch without the sampled tokens of epoch 0")
+		}
+		var loss ShardSums
+		dlogits, loss = ppoGrad(sc, toks, cfg)
+		out.Sums.Loss, out.Sums.KL = loss.Loss, loss.KL
 	}
-	return tLogits, iLogits, nil
+	rp.student.ZeroGrad()
+	rp.student.Backward(rp.sActs, dlogits)
+	out.Grad = append([]float32(nil), rp.student.Grads()...)
+	return out, nil
 }
 
-// scored is a batch with the logits the update reads: the student's (its
-// forward pass of this update), the teacher's and, when the objective has a
-// KL penalty, the initial student's (nil otherwise).
+// teacherLogits scores batch b with the teacher and its privileged context.
+// The constitution prefix is shared by every row; a gold answer, drawn from
+// rng, is a prefix of its prompt's group of rows.
+func (rp *Replica) teacherLogits(b *batch, rng *rand.Rand) ([]float32, error) {
+	r := rp.run
+	if r.Cfg.Privileged == WithConstitution {
+		return rp.teacher.ForwardWithPrefix(r.prefix, rp.tActs, b.tokens, b.B, b.T), nil
+	}
+	return goldTeacherLogits(r.World, rp.teacher, rp.tActs, b, rng)
+}
+
+// scored is a shard's batch with the logits its objective reads: the
+// student's (its forward pass of this update), the teacher's and, when the
+// objective has a KL penalty, the initial student's (nil otherwise). nTok
+// and bAll are the whole step's predicted positions and rollouts.
 type scored struct {
 	b                *batch
 	V                int
-	nTok             int // sampled positions of the batch
+	nTok, bAll       int
 	student          []float32
 	teacher, initial []float32
 }
 
-// update trains the student on batch b under cfg's objective, given the
-// teacher's and the initial student's logits (scoreBatch). A full-vocabulary
-// divergence returns its gradient on the student's logits for backward to
-// apply (a phase of its own). The sampled-token and reward objectives run
-// their whole PPO update here and return no gradient. A non-finite loss
-// returns no gradient either: the update is skipped.
-func (r *Run) update(b *batch, cfg Config, tLogits, iLogits []float32) (TrainMetrics, []float32, error) {
-	r.opt.LR = cfg.LR
-	var tm TrainMetrics
-	rewards := r.rolloutMetrics(b, &tm)
-	sc := scored{b: b, V: r.Student.Config().Vocab, teacher: tLogits, initial: iLogits}
-	for _, ro := range b.rows {
-		sc.nTok += ro.positions()
-	}
-	sc.student = r.Student.Forward(r.sActs, b.tokens, b.B, b.T)
-	if cfg.Objective.FullVocab() {
-		dlogits, err := r.fullVocabGrad(sc, cfg, &tm)
-		return tm, dlogits, err
-	}
-	toks, divSum := r.sampledTokens(sc, cfg, &tm)
-	if !finite(divSum) {
-		tm.Loss, tm.Divergence = 0, divSum
-		return tm, nil, nil // the caller reports it; no update is applied
-	}
-	if cfg.Objective == Reward {
-		adv := normalizePerRollout(rewards, cfg.G)
-		for j := range toks {
-			toks[j].adv = adv[toks[j].row]
-		}
-	} else {
-		normalizePerToken(toks, cfg.G)
-	}
-	r.ppoUpdate(sc, toks, cfg, &tm)
-	return tm, nil, nil
-}
-
-// rolloutMetrics measures the batch's rollouts — mean length, refusal rate
-// and the judge's reward, reported for every objective — and returns each
-// rollout's reward.
-func (r *Run) rolloutMetrics(b *batch, tm *TrainMetrics) []float64 {
-	w := r.World
-	rewards := make([]float64, b.B)
-	for i, ro := range b.rows {
+// rolloutMetrics measures the step's rollouts — mean length, refusal rate
+// and the judge's reward, reported for every objective.
+func rolloutMetrics(w *world.World, rows []Rollout, tm *TrainMetrics) {
+	rewards := rolloutRewards(w, rows)
+	for i, ro := range rows {
 		tm.Length += float64(len(ro.Response))
 		if w.IsRefusal(ro.Response) {
 			tm.RefusalRate++
 		}
-		rewards[i] = JudgeReward(w.Judge(ro.Prompt, ro.Response), ro.Prompt.Family)
 		tm.Reward += rewards[i]
 	}
-	tm.Length /= float64(b.B)
-	tm.RefusalRate /= float64(b.B)
-	tm.Reward /= float64(b.B)
+	n := float64(len(rows))
+	tm.Length /= n
+	tm.RefusalRate /= n
+	tm.Reward /= n
+}
+
+// rolloutRewards is each rollout's judge reward.
+func rolloutRewards(w *world.World, rows []Rollout) []float64 {
+	rewards := make([]float64, len(rows))
+	for i, ro := range rows {
+		rewards[i] = JudgeReward(w.Judge(ro.Prompt, ro.Response), ro.Prompt.Family)
+	}
 	return rewards
 }
 
-// fullVocabGrad is the gradient on the student's logits of the mean
-// full-vocabulary divergence from the teacher over the sampled positions
-// (each position's clipped at TokenClip), plus the k3 penalty to the initial
-// student at the sampled token. It fills in tm's loss, divergence, entropies
-// and KL to the initial student; a non-finite loss returns no gradient.
-func (r *Run) fullVocabGrad(sc scored, cfg Config, tm *TrainMetrics) ([]float32, error) {
-	b, V, nTok := sc.b, sc.V, sc.nTok
-	eos := r.World.EOSID()
+// fullVocabGrad is a shard's part of the gradient on the student's logits of
+// the mean full-vocabulary divergence from the teacher over the step's
+// sampled positions (each position's clipped at TokenClip), plus the k3
+// penalty to the initial student at the sampled token. It returns the
+// shard's sums of divergence, loss, KL and both entropies.
+func fullVocabGrad(sc scored, cfg Config, eos int32) ([]float32, ShardSums, error) {
+	b, V := sc.b, sc.V
 	ls, lt := make([]float64, V), make([]float64, V)
 	ps, pt := make([]float64, V), make([]float64, V)
 	dz := make([]float64, V)
 	dlogits := make([]float32, len(sc.student))
-	var divSum, lossSum, klSum, entS, entT float64
+	var s ShardSums
 	for i, ro := range b.rows {
 		n := ro.positions()
 		for k := range n {
 			num.LogProbs64(ls, ps, b.logitsAt(sc.student, V, i, k))
 			num.LogProbs64(lt, pt, b.logitsAt(sc.teacher, V, i, k))
-			entS += num.Entropy64(ps, ls)
-			entT += num.Entropy64(pt, lt)
+			s.EntS += num.Entropy64(ps, ls)
+			s.EntT += num.Entropy64(pt, lt)
 			d, err := tokenDivergence(cfg.Objective, cfg.Beta, ls, lt, ps, pt, dz)
 			if err != nil {
-				return nil, err
+				return nil, ShardSums{}, err
 			}
-			divSum += d
-			scale := 1 / float64(b.B*n)
-			lossSum += d * scale
+			s.Div += d
+			scale := 1 / float64(sc.bAll*n)
+			s.Loss += d * scale
 			if cfg.TokenClip > 0 && d > cfg.TokenClip {
 				scale *= cfg.TokenClip / d
 			}
@@ -138,90 +161,68 @@ func (r *Run) fullVocabGrad(sc scored, cfg Config, tm *TrainMetrics) ([]float32,
 			if sc.initial != nil {
 				y := ro.target(k, eos)
 				refL := sampleLogProb(b.logitsAt(sc.initial, V, i, k), y)
-				g, kl := k3(refL, ls[y], cfg.KLCoef/float64(nTok))
-				klSum += kl
-				lossSum += cfg.KLCoef * kl / float64(nTok)
+				g, kl := k3(refL, ls[y], cfg.KLCoef/float64(sc.nTok))
+				s.KL += kl
+				s.Loss += cfg.KLCoef * kl / float64(sc.nTok)
 				addLogProbGrad(out, ps, y, g)
 			}
 		}
 	}
-	tm.StudentEntropy = entS / float64(nTok)
-	tm.TeacherEntropy = entT / float64(nTok)
-	tm.Divergence = divSum / float64(max(nTok, 1))
-	if !finite(divSum) || !finite(lossSum) {
-		tm.Loss, tm.Divergence = lossSum, divSum
-		return nil, nil // the caller reports it; no update is applied
-	}
-	tm.Loss = lossSum
-	tm.KLInitial = klSum / float64(nTok)
-	return dlogits, nil
+	return dlogits, s, nil
 }
 
-// tok is a sampled token of the batch, kept across PPO epochs.
-type tok struct {
-	row, k  int
-	y       int32
-	oldLogP float64 // the student's log p(y) before the update
-	refL    float64 // the initial student's log p(y), when there is a KL penalty
-	adv     float64 // the advantage
-}
-
-// sampledTokens lists the batch's sampled tokens for a PPO update. Under
-// the sampled objective a token's raw advantage is its log-ratio to the
-// teacher, clipped to [RewardClipLo, RewardClipHi]; divSum is their sum.
-// It fills in tm's entropies and mean divergence.
-func (r *Run) sampledTokens(sc scored, cfg Config, tm *TrainMetrics) (toks []tok, divSum float64) {
+// sampledTokens lists a shard's sampled tokens for a PPO update. Under the
+// sampled objective a token's raw advantage is its log-ratio to the
+// teacher, clipped to [RewardClipLo, RewardClipHi]; Div sums them. The
+// sums also carry both entropies.
+func sampledTokens(sc scored, cfg Config, eos int32) ([]SampledTok, ShardSums) {
 	b, V := sc.b, sc.V
-	eos := r.World.EOSID()
 	ls, lt := make([]float64, V), make([]float64, V)
 	ps, pt := make([]float64, V), make([]float64, V)
-	var entS, entT float64
-	toks = make([]tok, 0, sc.nTok)
+	var s ShardSums
+	var toks []SampledTok
 	for i, ro := range b.rows {
 		for k := range ro.positions() {
 			num.LogProbs64(ls, ps, b.logitsAt(sc.student, V, i, k))
 			num.LogProbs64(lt, pt, b.logitsAt(sc.teacher, V, i, k))
-			entS += num.Entropy64(ps, ls)
-			entT += num.Entropy64(pt, lt)
+			s.EntS += num.Entropy64(ps, ls)
+			s.EntT += num.Entropy64(pt, lt)
 			y := ro.target(k, eos)
-			t := tok{row: i, k: k, y: y, oldLogP: ls[y]}
+			t := SampledTok{Row: i, K: k, Y: y, OldLogP: ls[y]}
 			if cfg.Objective == Sampled {
-				t.adv = clamp(lt[y]-ls[y], cfg.RewardClipLo, cfg.RewardClipHi)
-				divSum += t.adv
+				t.Adv = clamp(lt[y]-ls[y], cfg.RewardClipLo, cfg.RewardClipHi)
+				s.Div += t.Adv
 			}
 			if sc.initial != nil {
-				t.refL = sampleLogProb(b.logitsAt(sc.initial, V, i, k), y)
+				t.RefL = sampleLogProb(b.logitsAt(sc.initial, V, i, k), y)
 			}
 			toks = append(toks, t)
 		}
 	}
-	tm.StudentEntropy = entS / float64(sc.nTok)
-	tm.TeacherEntropy = entT / float64(sc.nTok)
-	tm.Divergence = divSum / float64(max(sc.nTok, 1))
-	return toks, divSum
+	return toks, s
 }
 
 // normalizePerToken is the sampled objective's advantage: each token's
 // clipped log-ratio less the mean over every token of its prompt's G
 // rollouts, over their standard deviation.
-func normalizePerToken(toks []tok, G int) {
+func normalizePerToken(toks []SampledTok, G int) {
 	for g0 := 0; g0 < len(toks); {
-		grp := toks[g0].row / G
+		grp := toks[g0].Row / G
 		g1 := g0
-		for g1 < len(toks) && toks[g1].row/G == grp {
+		for g1 < len(toks) && toks[g1].Row/G == grp {
 			g1++
 		}
 		var mean, sq float64
 		for j := g0; j < g1; j++ {
-			mean += toks[j].adv
+			mean += toks[j].Adv
 		}
 		mean /= float64(g1 - g0)
 		for j := g0; j < g1; j++ {
-			sq += (toks[j].adv - mean) * (toks[j].adv - mean)
+			sq += (toks[j].Adv - mean) * (toks[j].Adv - mean)
 		}
 		std := math.Sqrt(sq / float64(g1-g0))
 		for j := g0; j < g1; j++ {
-			toks[j].adv = (toks[j].adv - mean) / (std + 1e-6)
+			toks[j].Adv = (toks[j].Adv - mean) / (std + 1e-6)
 		}
 		g0 = g1
 	}
@@ -250,61 +251,39 @@ func normalizePerRollout(rewards []float64, G int) []float64 {
 	return adv
 }
 
-// ppoUpdate takes PPOEpochs PPO-clip steps of the student on the sampled
-// tokens and their advantages, with the k3 penalty to the initial student;
-// each epoch backpropagates and steps the optimizer. It fills in tm's loss,
-// gradient norm and KL to the initial student. A non-finite loss stops it
-// before that epoch's step.
-func (r *Run) ppoUpdate(sc scored, toks []tok, cfg Config, tm *TrainMetrics) {
+// ppoGrad is a shard's part of one PPO-clip epoch: the gradient on the
+// student's logits of the clipped surrogate over the sampled tokens and
+// their advantages, with the k3 penalty to the initial student, averaged
+// over the step's sampled positions. It returns the shard's loss and KL
+// sums (the loss unscaled, as the coordinator divides it by nTok).
+func ppoGrad(sc scored, toks []SampledTok, cfg Config) ([]float32, ShardSums) {
 	b, V, nTok := sc.b, sc.V, sc.nTok
 	ls, ps := make([]float64, V), make([]float64, V)
-	sLogits := sc.student
-	dlogits := make([]float32, len(sLogits))
+	dlogits := make([]float32, len(sc.student))
 	eps := cfg.PPOClip
-	var lossSum, klSum float64
-	for epoch := range cfg.PPOEpochs {
-		if epoch > 0 {
-			sLogits = r.Student.Forward(r.sActs, b.tokens, b.B, b.T)
-			clear(dlogits)
+	var s ShardSums
+	for _, t := range toks {
+		num.LogProbs64(ls, ps, b.logitsAt(sc.student, V, t.Row, t.K))
+		ratio := num.Exp(ls[t.Y] - t.OldLogP)
+		unclipped := ratio * t.Adv
+		clipped := clamp(ratio, 1-eps, 1+eps) * t.Adv
+		var g float64 // d loss / d log p(y)
+		if unclipped <= clipped {
+			s.Loss -= unclipped
+			g = -unclipped
+		} else {
+			s.Loss -= clipped
 		}
-		lossSum, klSum = 0, 0
-		for _, t := range toks {
-			num.LogProbs64(ls, ps, b.logitsAt(sLogits, V, t.row, t.k))
-			ratio := num.Exp(ls[t.y] - t.oldLogP)
-			unclipped := ratio * t.adv
-			clipped := clamp(ratio, 1-eps, 1+eps) * t.adv
-			var g float64 // d loss / d log p(y)
-			if unclipped <= clipped {
-				lossSum -= unclipped
-				g = -unclipped
-			} else {
-				lossSum -= clipped
-			}
-			g /= float64(nTok)
-			if sc.initial != nil {
-				gk, kl := k3(t.refL, ls[t.y], cfg.KLCoef/float64(nTok))
-				g += gk
-				klSum += kl
-				lossSum += cfg.KLCoef * kl
-			}
-			addLogProbGrad(b.logitsAt(dlogits, V, t.row, t.k), ps, t.y, g)
+		g /= float64(nTok)
+		if cfg.KLCoef > 0 {
+			gk, kl := k3(t.RefL, ls[t.Y], cfg.KLCoef/float64(nTok))
+			g += gk
+			s.KL += kl
+			s.Loss += cfg.KLCoef * kl
 		}
-		if !finite(lossSum) {
-			tm.Loss = lossSum
-			return
-		}
-		tm.GradNorm = r.backward(dlogits)
+		addLogProbGrad(b.logitsAt(dlogits, V, t.Row, t.K), ps, t.Y, g)
 	}
-	tm.Loss = lossSum / float64(nTok)
-	tm.KLInitial = klSum / float64(nTok)
-}
-
-// backward backpropagates the logit gradient update returned and applies
-// one optimizer step; it returns the gradient norm.
-func (r *Run) backward(dlogits []float32) float64 {
-	r.Student.ZeroGrad()
-	r.Student.Backward(r.sActs, dlogits)
-	return float64(r.opt.Step(r.Student))
+	return dlogits, s
 }
 
 // k3 is the k3 estimator of KL(p || p_ref) at a sampled token,

@@ -29,6 +29,11 @@ type Options struct {
 	TopK        int     // 0: full vocabulary
 	Seed        uint64  //
 	Workers     int     // goroutines (default GOMAXPROCS; 1 in wasm)
+	// First is the index of the first prompt given to Run among all the
+	// prompts of the evaluation: sample j of prompt i draws from the stream
+	// (Seed, i*Samples+j), so an evaluation split into slices of prompts
+	// gives the same samples as one call.
+	First int
 }
 
 // MaxSamples bounds Options.Samples: every sample of every held-out prompt is
@@ -47,6 +52,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("eval: %d samples per prompt; want 1 to %d", o.Samples, MaxSamples)
 	case math.IsNaN(float64(o.Temperature)) || o.Temperature < 0 || o.Temperature > MaxTemperature:
 		return fmt.Errorf("eval: temperature %v; want (0, %d]", o.Temperature, MaxTemperature)
+	case o.First < 0:
+		return fmt.Errorf("eval: first prompt %d; want ≥ 0", o.First)
 	case o.TopK < 0:
 		return fmt.Errorf("eval: top-k %d; want ≥ 0 (0: the full vocabulary)", o.TopK)
 	}
@@ -124,7 +131,7 @@ func Run(m *model.Model, w *world.World, c world.Constitution, prompts []world.P
 			for k := range next {
 				i, j := k/opt.Samples, k%opt.Samples
 				p := prompts[i]
-				rng := rand.New(rand.NewPCG(opt.Seed, uint64(i*opt.Samples+j)))
+				rng := rand.New(rand.NewPCG(opt.Seed, uint64((opt.First+i)*opt.Samples+j)))
 				ctx := w.Context(c, p.Tokens)
 				maxLen := min(MaxResponse, m.Config().Ctx-len(ctx))
 				resp, ents, err := Generate(m, ctx, w.EOSID(), maxLen, opt.Temperature, opt.TopK, rng)

@@ -60,7 +60,8 @@ func (e *Engine) start(req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	e.run = nil // a failed start leaves no run behind; a good one replaces the old
+	run.UseWorkers(1) // one shard per tick; a pool of Web Workers is an Executor
+	e.run = nil       // a failed start leaves no run behind; a good one replaces the old
 	t := &trainer{id: spec.ID, model: spec.Model, run: run, got: map[int]diag.Metrics{}}
 	t.rep = distill.NewReport(spec.Model, run.Cfg, run.Constitution().Text, run.CrossSFT)
 	e.run = t

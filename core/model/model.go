@@ -325,6 +325,24 @@ func (m *Model) Clone() *Model {
 	return c
 }
 
+// View returns a model that shares m's parameters — it sees every change
+// to them, and its forward pass is m's — with gradients of its own and the
+// given Workers. Goroutines may each run Forward and Backward on their own
+// view of one model, each on its part of a batch, and sum the views'
+// gradients into m's (see Grads) for one optimizer step; nothing may
+// write m's parameters meanwhile.
+func (m *Model) View(workers int) *Model {
+	v := &Model{Workers: workers, cfg: m.cfg, params: m.params, grads: make([]float32, len(m.params)), w: m.w, specs: m.specs}
+	layout(m.cfg, v.grads, &v.g)
+	return v
+}
+
+// ReadView is View for inference only (Forward, Extend, ForwardWithPrefix):
+// it has no gradients, so Backward and ZeroGrad on it panic.
+func (m *Model) ReadView(workers int) *Model {
+	return &Model{Workers: workers, cfg: m.cfg, params: m.params, w: m.w, specs: m.specs}
+}
+
 // workers returns the effective number of goroutines.
 func (m *Model) workers() int { return max(1, m.Workers) }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	traceFull := fs.Bool("trace-full", false, "with -trace: add both models' full next-token log-probabilities to every probe token")
 	leak := fs.Bool("leakage", true, "measure the constitution's leakage on the teacher")
 	quiet := fs.Bool("q", false, "no progress output")
+	workers := intFlag(fs, "workers", runtime.NumCPU(), 1, maxWorkers, "goroutines that compute each step's shards and the evaluations (the run's bits do not depend on it)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -53,13 +55,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *traceFull && *trace == "" {
 		return errors.New("-trace-full needs -trace FILE: it adds to the trace's records")
 	}
-	if err := checkDistinct([][2]string{{"ckpt", *ckpt}}, [][2]string{{"json", *jsonOut}, {"trace", *trace}}); err != nil {
+	if err := checkRunPaths(*ckpt, *jsonOut, *trace); err != nil {
 		return err
-	}
-	if *jsonOut != "" {
-		if err := checkOutput("json", *jsonOut); err != nil {
-			return err
-		}
 	}
 	if *ckpt == "" {
 		return errors.New("-ckpt is empty: give a base checkpoint such as assets/models/base-rho50.ckpt")
@@ -68,6 +65,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	base.Model.Workers = *workers
 	if *cons != "" {
 		c, err := lookupConstitution(base.World, *cons)
 		if err != nil {
@@ -98,6 +96,22 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	printRun(stdout, rep, secs)
 	return nil
 }
+
+// checkRunPaths checks, before any training, that the outputs are not the
+// checkpoint or each other and that the JSON report can be written.
+func checkRunPaths(ckpt, jsonOut, trace string) error {
+	if err := checkDistinct([][2]string{{"ckpt", ckpt}}, [][2]string{{"json", jsonOut}, {"trace", trace}}); err != nil {
+		return err
+	}
+	if jsonOut != "" {
+		return checkOutput("json", jsonOut)
+	}
+	return nil
+}
+
+// maxWorkers bounds -workers: a step has at most this many shards worth
+// spreading, and more goroutines than cores only waste memory.
+const maxWorkers = 256
 
 // runOverrides are the flags of copsd run that override a recipe's knobs;
 // a flag left unset keeps the recipe's value.

@@ -1,0 +1,296 @@
+package distill
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/copsdlab/copsd/core/model"
+	"github.com/copsdlab/copsd/core/world"
+)
+
+// A step's work is split into shards that the config alone fixes: shard s
+// is the step's s-th prompt with its G rollouts, so a step has
+// Config.Prompts shards whatever number of workers computes them. A shard
+// draws its rollouts from a random stream of its own, derived from (seed,
+// step, shard); it scores them with the teacher, runs the student forward
+// and backward over them and returns its gradient and its sums. The
+// coordinator (Run.Advance) adds the shards' gradients in shard order and
+// takes one optimizer step; the PPO objectives do that once per epoch. So
+// one worker computing every shard, and K workers computing them in
+// parallel, natively or in K Web Workers, give the same bits.
+//
+// A stage of a step is a list of ShardWork items, one per shard, which an
+// Executor computes on replicas of the run: views of the run's own models
+// on goroutines (LocalExecutor), or whole copies of the run in other Web
+// Workers that apply every Update the coordinator makes.
+
+// Shard stages.
+const (
+	StageSample = "sample" // the shard's G rollouts
+	StageGrad   = "grad"   // its gradient (and, at epoch 0, the teacher's scores)
+)
+
+// ShardWork is one shard's part of one stage of a step: everything a
+// replica of the run needs besides its weights.
+type ShardWork struct {
+	Step   int    `json:"step"`
+	Shard  int    `json:"shard"`
+	Stage  string `json:"stage"`
+	Epoch  int    `json:"epoch,omitempty"`
+	Cfg    Config `json:"cfg"`    // the knobs as the step started
+	Family int    `json:"family"` // the shard's prompt: Run's training prompts of this family ...
+	Index  int    `json:"index"`  // ... at this index
+	// The grad stage's inputs: the shard's rollouts, the step's rollouts
+	// and predicted positions in all (the objectives' normalisers), and, at
+	// PPO epochs after the first, the sampled tokens epoch 0 returned.
+	Rows []WireRollout `json:"rows,omitempty"`
+	B    int           `json:"b,omitempty"`
+	NTok int           `json:"ntok,omitempty"`
+	Toks []SampledTok  `json:"toks,omitempty"`
+}
+
+// ShardOut is what a replica returns for a ShardWork.
+type ShardOut struct {
+	Rows []WireRollout `json:"rows,omitempty"` // sample stage
+	Sums ShardSums     `json:"sums"`           // grad stage
+	Toks []SampledTok  `json:"toks,omitempty"` // grad stage of a PPO objective at epoch 0
+	Grad []float32     `json:"-"`              // grad stage: the shard's gradient, layout of model.Params
+}
+
+// ShardSums are a shard's sums over its predicted positions, added in shard
+// order by the coordinator.
+type ShardSums struct {
+	Div  float64 `json:"div"`  // divergence (full-vocabulary) or clipped reward (sampled)
+	Loss float64 `json:"loss"` // the objective, with its scale
+	KL   float64 `json:"kl"`   // k3 to the initial student
+	EntS float64 `json:"ent_s"`
+	EntT float64 `json:"ent_t"`
+}
+
+func (s *ShardSums) add(o ShardSums) {
+	s.Div += o.Div
+	s.Loss += o.Loss
+	s.KL += o.KL
+	s.EntS += o.EntS
+	s.EntT += o.EntT
+}
+
+// WireRollout is a Rollout as it crosses to a replica: its prompt by
+// family and index among the run's training prompts.
+type WireRollout struct {
+	Family   int     `json:"family"`
+	Index    int     `json:"index"`
+	Response []int32 `json:"response"`
+	Ended    bool    `json:"ended"`
+}
+
+// SampledTok is a sampled token of a shard, kept across PPO epochs.
+type SampledTok struct {
+	Row     int     `json:"row"` // within the shard
+	K       int     `json:"k"`
+	Y       int32   `json:"y"`
+	OldLogP float64 `json:"old_logp"` // the student's log p(y) before the update
+	RefL    float64 `json:"ref_logp"` // the initial student's log p(y), when there is a KL penalty
+	Adv     float64 `json:"adv"`      // the advantage
+}
+
+// Update is what the coordinator did to its weights after a stage: every
+// replica that holds weights of its own does the same and stays identical.
+// Grad is the reduced gradient (nil: no optimizer step, the loss was not
+// finite); EndStep says the step is over, so an EMA teacher moves.
+type Update struct {
+	Step    int       `json:"step"`
+	Epoch   int       `json:"epoch"`
+	LR      float32   `json:"lr"`
+	EndStep bool      `json:"end_step"`
+	Cfg     Config    `json:"cfg"`
+	Grad    []float32 `json:"-"`
+}
+
+// An Executor computes a stage's shard works on replicas of the run.
+// Submit hands it a stage; Collect returns the outputs in work order once
+// every work is done (done false until then: call again). Collect may
+// compute a part of the stage before it returns, so that a caller with one
+// thread can stop between calls. Apply passes the coordinator's update on
+// to replicas with weights of their own (local views need nothing).
+type Executor interface {
+	Submit(works []ShardWork) error
+	Collect() (outs []ShardOut, done bool, err error)
+	Apply(u Update) error
+}
+
+// Replica computes shard works against one copy of a run's weights. A
+// Run has replicas for its own goroutines; a Web Worker holds a Run of its
+// own as the replica of another's (NewReplica).
+type Replica struct {
+	run                 *Run
+	student             *model.Model // a view of run.Student with its own gradient
+	teacher, initial    *model.Model // views for inference
+	sActs, tActs, iActs *model.Acts
+}
+
+func (r *Run) newReplica(kernelWorkers int) *Replica {
+	rp := &Replica{run: r, student: r.Student.View(kernelWorkers),
+		sActs: &model.Acts{}, tActs: &model.Acts{}, iActs: &model.Acts{}}
+	rp.initial = r.Initial.ReadView(kernelWorkers)
+	rp.teacher = rp.student
+	if r.Teacher != r.Student {
+		rp.teacher = r.Teacher.ReadView(kernelWorkers)
+	}
+	return rp
+}
+
+// Do computes one shard work.
+func (rp *Replica) Do(wk ShardWork) (ShardOut, error) {
+	r := rp.run
+	if wk.Shard < 0 || wk.Shard >= wk.Cfg.Prompts {
+		return ShardOut{}, fmt.Errorf("shard %d of a step of %d prompts", wk.Shard, wk.Cfg.Prompts)
+	}
+	switch wk.Stage {
+	case StageSample:
+		pr, err := r.trainPrompt(wk.Family, wk.Index)
+		if err != nil {
+			return ShardOut{}, err
+		}
+		rng := shardStream(wk.Cfg.Seed, wk.Step, wk.Shard, streamRollouts)
+		rows, err := sampleGroup(rp.student, r.World, pr, wk.Cfg.G, wk.Cfg.Temperature, wk.Cfg.TopK, rng)
+		if err != nil {
+			return ShardOut{}, err
+		}
+		return ShardOut{Rows: wireRows(rows, wk.Family, wk.Index)}, nil
+	case StageGrad:
+		rows, err := r.unwireRows(wk.Rows)
+		if err != nil {
+			return ShardOut{}, err
+		}
+		if len(rows) == 0 || wk.B <= 0 || wk.NTok <= 0 {
+			return ShardOut{}, errors.New("a grad work without rollouts")
+		}
+		return rp.grad(wk, newBatch(r.World, rows))
+	}
+	return ShardOut{}, fmt.Errorf("unknown shard stage %q", wk.Stage)
+}
+
+// Random streams of a shard, by use.
+const (
+	streamRollouts = 0x726f6c6c // "roll"
+	streamGold     = 0x676f6c64 // "gold": the gold teacher's ideal answers
+)
+
+// shardStream is the random stream of one use by one shard of one step:
+// PCG seeded with the run's seed and a SplitMix64 hash of (use, step,
+// shard), so that streams never overlap in practice and none depends on
+// which worker computes the shard.
+func shardStream(seed uint64, step, shard int, use uint64) *rand.Rand {
+	x := use<<32 ^ uint64(step)<<16 ^ uint64(shard)
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	x ^= x >> 31
+	return rand.New(rand.NewPCG(seed, x))
+}
+
+func (r *Run) trainPrompt(family, index int) (world.Prompt, error) {
+	if family < 0 || family >= int(world.NumFamilies) || index < 0 || index >= len(r.train[family]) {
+		return world.Prompt{}, fmt.Errorf("no training prompt %d of family %d", index, family)
+	}
+	return r.train[family][index], nil
+}
+
+func wireRows(rows []Rollout, family, index int) []WireRollout {
+	out := make([]WireRollout, len(rows))
+	for i, ro := range rows {
+		out[i] = WireRollout{Family: family, Index: index, Response: ro.Response, Ended: ro.Ended}
+	}
+	return out
+}
+
+func (r *Run) unwireRows(ws []WireRollout) ([]Rollout, error) {
+	out := make([]Rollout, len(ws))
+	V := int32(r.Student.Config().Vocab)
+	for i, w := range ws {
+		p, err := r.trainPrompt(w.Family, w.Index)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range w.Response {
+			if t < 0 || t >= V {
+				return nil, fmt.Errorf("rollout token %d outside the vocabulary", t)
+			}
+		}
+		out[i] = Rollout{Prompt: p, Response: w.Response, Ended: w.Ended}
+	}
+	return out, nil
+}
+
+// LocalExecutor computes shard works on the run's own replicas: one at a
+// time per Collect call with one worker (so that a single-threaded caller
+// stays responsive), all of them in one call on that many goroutines
+// otherwise.
+type LocalExecutor struct {
+	replicas []*Replica
+	works    []ShardWork
+	outs     []ShardOut
+	next     int
+}
+
+// UseWorkers makes the run compute each stage's shards on k goroutines
+// (k < 1 means 1), each with its own view of the models, and evaluate
+// with k goroutines. It changes the speed only, never a bit of the run.
+func (r *Run) UseWorkers(k int) {
+	k = max(k, 1)
+	kernel := 1 // shards in parallel, kernels serial
+	e := &LocalExecutor{}
+	for range k {
+		e.replicas = append(e.replicas, r.newReplica(kernel))
+	}
+	r.exec, r.workers = e, k
+	for _, m := range []*model.Model{r.Student, r.Teacher, r.Initial} {
+		m.Workers = k // the coordinator's own passes: probes, prefix, optimizer, evaluation
+	}
+}
+
+// UseExecutor makes the run compute its shards with e (a pool of Web
+// Workers); the run still evaluates on its own thread.
+func (r *Run) UseExecutor(e Executor) { r.exec = e }
+
+// Submit implements Executor.
+func (e *LocalExecutor) Submit(works []ShardWork) error {
+	e.works, e.outs, e.next = works, make([]ShardOut, len(works)), 0
+	return nil
+}
+
+// Collect implements Executor.
+func (e *LocalExecutor) Collect() ([]ShardOut, bool, error) {
+	if len(e.replicas) == 1 {
+		if e.next < len(e.works) {
+			out, err := e.replicas[0].Do(e.works[e.next])
+			if err != nil {
+				return nil, false, err
+			}
+			e.outs[e.next] = out
+			e.next++
+		}
+		return e.outs, e.next == len(e.works), nil
+	}
+	errs := make([]error, len(e.works))
+	var wg sync.WaitGroup
+	for w, rp := range e.replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(e.works); i += len(e.replicas) {
+				e.outs[i], errs[i] = rp.Do(e.works[i])
+			}
+		}()
+	}
+	wg.Wait()
+	e.next = len(e.works)
+	return e.outs, true, errors.Join(errs...)
+}
+
+// Apply implements Executor: local replicas are views of the run's own
+// weights and need nothing.
+func (e *LocalExecutor) Apply(Update) error { return nil }
