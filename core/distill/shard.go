@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/copsdlab/copsd/core/model"
+	"github.com/copsdlab/copsd/core/pretrain"
 	"github.com/copsdlab/copsd/core/world"
 )
 
@@ -294,3 +295,71 @@ func (e *LocalExecutor) Collect() ([]ShardOut, bool, error) {
 // Apply implements Executor: local replicas are views of the run's own
 // weights and need nothing.
 func (e *LocalExecutor) Apply(Update) error { return nil }
+
+// NewReplica prepares a run of cfg that replicates another's weights in a
+// Web Worker of a pool: no Cross-SFT of its own, the teacher's weights
+// (after the other's Cross-SFT) given instead, nil for a live teacher or
+// one that starts as the base. It computes shard works (DoShard) and
+// applies the other's updates (ApplyUpdate), one shard at a time.
+func NewReplica(base *pretrain.Base, cfg Config, teacher []float32) (*Run, error) {
+	cfg.CrossSFTEpochs = 0
+	r, err := NewRun(base, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.UseWorkers(1)
+	if teacher != nil {
+		if r.Teacher == r.Student {
+			return nil, errors.New("replica: a live teacher has no weights of its own")
+		}
+		if len(teacher) != len(r.Teacher.Params()) {
+			return nil, fmt.Errorf("replica: teacher of %d parameters, want %d", len(teacher), len(r.Teacher.Params()))
+		}
+		copy(r.Teacher.Params(), teacher)
+	}
+	return r, nil
+}
+
+// DoShard computes one shard work on the run's own weights.
+func (r *Run) DoShard(wk ShardWork) (ShardOut, error) {
+	if r.prefix == nil {
+		if err := r.refreshPrefix(); err != nil {
+			return ShardOut{}, err
+		}
+	}
+	e, ok := r.exec.(*LocalExecutor)
+	if !ok || len(e.replicas) == 0 {
+		return ShardOut{}, errors.New("replica: the run computes its shards elsewhere")
+	}
+	return e.replicas[0].Do(wk)
+}
+
+// ApplyUpdate does to the run's weights what the coordinator did to its
+// own (Update): the optimizer step on the reduced gradient, and at the end
+// of a step the EMA teacher's move. The teacher's prefix is recomputed
+// before the next shard when the teacher moved.
+func (r *Run) ApplyUpdate(u Update) error {
+	if u.Grad != nil {
+		g := r.Student.Grads()
+		if len(u.Grad) != len(g) {
+			return fmt.Errorf("replica: gradient of %d numbers for %d parameters", len(u.Grad), len(g))
+		}
+		copy(g, u.Grad)
+		r.opt.LR = u.LR
+		r.opt.Step(r.Student)
+	}
+	if u.EndStep {
+		if u.Cfg.Teacher == EMA {
+			emaUpdate(r.Teacher, r.Student, u.Cfg.EMADecay)
+		}
+		if u.Cfg.Teacher != Frozen {
+			r.prefix = nil
+		}
+		r.step = u.Step
+	}
+	return nil
+}
+
+// WeightsHash is a hash of the student's weights (model.HashFloats): the
+// same on every replica of a run exactly when the replicas agree.
+func (r *Run) WeightsHash() uint64 { return model.HashFloats(r.Student.Params()) }

@@ -1,8 +1,6 @@
 package model
 
 import (
-	"encoding/binary"
-	"hash/fnv"
 	"math"
 )
 
@@ -11,11 +9,14 @@ import (
 // bits. Checks of bit-identical weights (make samebits, the benchmarks'
 // replicas) compare these.
 func HashFloats(xs []float32) uint64 {
-	h := fnv.New64a()
-	var b [4]byte
+	const prime = 1099511628211
+	h := uint64(14695981039346656037) // FNV-1a offset basis, as hash/fnv
 	for _, x := range xs {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
-		h.Write(b[:])
+		b := math.Float32bits(x)
+		h = (h ^ uint64(b&0xff)) * prime
+		h = (h ^ uint64(b>>8&0xff)) * prime
+		h = (h ^ uint64(b>>16&0xff)) * prime
+		h = (h ^ uint64(b>>24)) * prime
 	}
-	return h.Sum64()
+	return h
 }

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -249,5 +251,18 @@ func TestAdamClipsGlobalNorm(t *testing.T) {
 	}
 	if opt.Steps() != 1 {
 		t.Errorf("Steps() = %d, want 1", opt.Steps())
+	}
+}
+
+// HashFloats is FNV-1a over the values' little-endian bytes, as hash/fnv
+// computes it.
+func TestHashFloatsIsFNV1a(t *testing.T) {
+	xs := []float32{0, 1, -2.5, float32(math.Inf(1)), 3e-40, float32(math.NaN())}
+	h := fnv.New64a()
+	for _, x := range xs {
+		binary.Write(h, binary.LittleEndian, math.Float32bits(x))
+	}
+	if HashFloats(xs) != h.Sum64() {
+		t.Fatalf("HashFloats %x, hash/fnv %x", HashFloats(xs), h.Sum64())
 	}
 }
