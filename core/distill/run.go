@@ -36,6 +36,7 @@ type Run struct {
 	tActs, iActs *model.Acts    // the probes' passes
 	prefix       *model.KVCache // the teacher's constitution prefix, once per step
 	exec         Executor       // computes the shards of each step's stages
+	own          *Replica       // DoShard's: shards computed on the run's own thread
 	workers      int            // goroutines of the local executor and the evaluation
 
 	CrossSFT *CrossSFTReport // what the Cross-SFT cold start did, when configured

@@ -327,11 +327,10 @@ func (r *Run) DoShard(wk ShardWork) (ShardOut, error) {
 			return ShardOut{}, err
 		}
 	}
-	e, ok := r.exec.(*LocalExecutor)
-	if !ok || len(e.replicas) == 0 {
-		return ShardOut{}, errors.New("replica: the run computes its shards elsewhere")
+	if r.own == nil {
+		r.own = r.newReplica(1)
 	}
-	return e.replicas[0].Do(wk)
+	return r.own.Do(wk)
 }
 
 // ApplyUpdate does to the run's weights what the coordinator did to its

@@ -16,6 +16,13 @@ import (
 type Driver struct {
 	E *Engine
 
+	// KeepUp makes the driver wait, before a step, while the step would
+	// take training more than one evaluation interval past an evaluation
+	// not yet filed: each evaluation, and so the collapse banner, then
+	// comes at most one interval after its step. The page sets it; a caller that files no
+	// evaluations while playing leaves it off.
+	KeepUp bool
+
 	playing   bool
 	transport Transport
 	stepStart time.Time // when the step in progress began (for the speed)
@@ -92,6 +99,14 @@ func (d *Driver) pause(reason string, auto bool) Response {
 	return Response{Paused: p}
 }
 
+// evalWait is how long Tick waits before it looks again whether the
+// evaluations have caught up.
+const evalWait = 20 * time.Millisecond
+
+// WaitingOnPool reports whether the trainer can do nothing until a helper
+// of its pool answers: the binding then sleeps until one does.
+func (d *Driver) WaitingOnPool() bool { return d.playing && d.E.Pool != nil && d.E.Pool.Waiting() }
+
 // Tick does one phase of a step while playing (distill.Run.Advance), so the
 // caller can answer requests, a Pause above all, between phases instead of
 // after a whole step. When a step completes it returns the step's event
@@ -108,6 +123,9 @@ func (d *Driver) Tick() (Response, time.Duration) {
 		return r, 0
 	}
 	if !t.run.MidStep() {
+		if d.KeepUp && t.evalLag() {
+			return Response{}, evalWait
+		}
 		d.stepStart = time.Now()
 	}
 	ev, job, err := t.advance()

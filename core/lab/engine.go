@@ -31,6 +31,11 @@ type Engine struct {
 	bases   map[string]*pretrain.Base
 	run     *trainer   // the trainer's current run, if any
 	evalRun *evalCache // an evaluator's reusable run skeleton
+
+	// Pool, when the trainer has helpers, computes the runs' shards
+	// across them; replica is a helper's copy of the trainer's run.
+	Pool    *Pool
+	replica *replica
 }
 
 // New returns an engine with no models loaded.

@@ -176,6 +176,12 @@ type StepEvent struct {
 	Warning string               `json:"warning,omitempty"` // non-finite loss or divergence: the update was skipped
 	Done    bool                 `json:"done"`              // the configured steps have run
 	Millis  float64              `json:"ms"`                // compute time of the step (pauses between its phases excluded)
+	// Workers is how many Web Workers computed the step's shards;
+	// Verified counts the helpers' gradients so far whose weights matched
+	// the trainer's; Lost says which helpers failed and were dropped.
+	Workers  int      `json:"workers,omitempty"`
+	Verified int      `json:"verified,omitempty"`
+	Lost     []string `json:"lost,omitempty"`
 }
 
 // Paused says the trainer stopped stepping, and why.

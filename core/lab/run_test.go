@@ -358,3 +358,43 @@ func TestCheckLocatesErrors(t *testing.T) {
 		t.Errorf("bad rule: %+v", c)
 	}
 }
+
+// With KeepUp, the driver does not train more than one evaluation interval
+// past an evaluation still out: it waits, and goes on once it is in.
+func TestDriverKeepsUpWithEvaluations(t *testing.T) {
+	p := newPipeline(t, tinyCheckpoint(t))
+	d := p.trainer
+	d.KeepUp = true
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 9, 3, 1, 2, 0
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	p.do(Request{Op: OpPlay})
+	step := 0
+	for range 200 {
+		r, wait := d.Tick()
+		p.jobs = append(p.jobs, r.Jobs...)
+		if r.Step != nil {
+			step = r.Step.Step
+		}
+		if wait == evalWait {
+			break
+		}
+	}
+	if step != 3 {
+		t.Fatalf("with the step-0 evaluation out, training stopped at step %d, want 3 (one interval)", step)
+	}
+	p.evaluateStep(0)
+	for range 200 {
+		r, wait := d.Tick()
+		p.jobs = append(p.jobs, r.Jobs...)
+		if r.Step != nil {
+			step = r.Step.Step
+		}
+		if wait == evalWait {
+			break
+		}
+	}
+	if step != 6 {
+		t.Fatalf("with evaluation 0 filed and 3 out, training stopped at step %d, want 6", step)
+	}
+}

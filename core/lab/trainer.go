@@ -33,6 +33,7 @@ type trainer struct {
 	detector                       diag.Detector // the CLI's: documented defaults
 
 	busy time.Duration // compute time of the step in progress
+	pool *Pool          // computes the shards, when the trainer has helpers
 }
 
 // start begins a run, replacing any, and hands out the step-0 evaluation
@@ -60,9 +61,12 @@ func (e *Engine) start(req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	run.UseWorkers(1) // one shard per tick; a pool of Web Workers is an Executor
+	run.UseWorkers(1) // one shard per tick
+	if e.Pool != nil {
+		e.Pool.start(spec.ID, spec.Model, run) // the pool computes the shards
+	}
 	e.run = nil       // a failed start leaves no run behind; a good one replaces the old
-	t := &trainer{id: spec.ID, model: spec.Model, run: run, got: map[int]diag.Metrics{}}
+	t := &trainer{id: spec.ID, model: spec.Model, run: run, got: map[int]diag.Metrics{}, pool: e.Pool}
 	t.rep = distill.NewReport(spec.Model, run.Cfg, run.Constitution().Text, run.CrossSFT)
 	e.run = t
 	st := &Started{RunID: t.id, Model: t.model, Config: run.Cfg, Constitution: run.Constitution().Text,
@@ -160,7 +164,10 @@ func (t *trainer) finish(res distill.StepResult) (*StepEvent, *Job, error) {
 		res.Probes = nil // their values are not finite either, and JSON holds none
 	}
 	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: res.Probes, Warning: res.Warning,
-		Done: t.run.Done(), Millis: ms(t.busy)}
+		Done: t.run.Done(), Millis: ms(t.busy), Workers: 1}
+	if p := t.pool; p != nil {
+		ev.Workers, ev.Verified, ev.Lost = p.Workers(), p.Verified, p.Lost
+	}
 	t.busy = 0
 	if step%t.run.Cfg.EvalEvery != 0 && !t.run.Done() {
 		return ev, nil, nil
@@ -290,6 +297,17 @@ func (t *trainer) file(m diag.Metrics) {
 	t.rep.AddEval(m, t.detector, m.Step >= t.run.Cfg.Steps)
 }
 
+// evalLag says whether the next step would take training more than one
+// evaluation interval past the step of an evaluation still out: the
+// trainer then waits for the evaluators, so that every evaluation, and so
+// the collapse banner, comes at most one interval after its step.
+func (t *trainer) evalLag() bool {
+	if t.filed == len(t.issued) {
+		return false
+	}
+	return t.run.StepNum()+1-t.issued[t.filed] > t.run.Cfg.EvalEvery
+}
+
 func (t *trainer) pending() int {
 	n := len(t.issued) - t.filed
 	for _, p := range []bool{t.teacherPending, t.leakagePending} {
@@ -306,16 +324,6 @@ func (e *Engine) report() (Response, error) {
 		return Response{}, err
 	}
 	return Response{Report: &RunReport{Report: t.rep, Pending: t.pending(), Step: t.run.StepNum()}}, nil
-}
-
-// encodeParams is a model's parameters as float32 little-endian bytes.
-func encodeParams(m *model.Model) []byte {
-	p := m.Params()
-	b := make([]byte, 4*len(p))
-	for i, v := range p {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return b
 }
 
 // decodeParams overwrites m's parameters with a snapshot of the same model.

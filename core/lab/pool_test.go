@@ -1,0 +1,137 @@
+package lab
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/copsdlab/copsd/core/distill"
+)
+
+// fakePool carries pool messages between a trainer and helper engines, as
+// MessagePorts do: in order, one at a time, when pumped.
+type fakePool struct {
+	t       *testing.T
+	helpers []*Engine
+	toH     [][]PoolMsg // per helper
+	pool    *Pool
+	dead    map[int]bool
+}
+
+func newFakePool(t *testing.T, ckpt []byte, n int) *fakePool {
+	f := &fakePool{t: t, toH: make([][]PoolMsg, n), dead: map[int]bool{}}
+	for range n {
+		e := New()
+		if _, err := e.Load("m", ckpt); err != nil {
+			t.Fatal(err)
+		}
+		f.helpers = append(f.helpers, e)
+	}
+	f.pool = NewPool(n, func(h int, m PoolMsg) {
+		m.Bufs = append([][]byte(nil), m.Bufs...) // the binding transfers copies
+		f.toH[h] = append(f.toH[h], m)
+	})
+	return f
+}
+
+// pump delivers every message waiting for a helper and its answers.
+func (f *fakePool) pump() {
+	for h := range f.helpers {
+		for len(f.toH[h]) > 0 {
+			m := f.toH[h][0]
+			f.toH[h] = f.toH[h][1:]
+			if f.dead[h] {
+				continue
+			}
+			if out := f.helpers[h].PoolMessage(m); out != nil {
+				f.pool.Deliver(h, *out)
+			}
+		}
+	}
+}
+
+// playWithPool plays d to the end, pumping the pool between ticks, and
+// returns the step events.
+func playWithPool(t *testing.T, d *Driver, f *fakePool, kill func(step int)) []StepEvent {
+	var evs []StepEvent
+	for i := 0; d.Playing(); i++ {
+		if i > 100000 {
+			t.Fatal("the pool hangs")
+		}
+		r, _ := d.Tick()
+		if r.Error != "" {
+			t.Fatal(r.Error)
+		}
+		if r.Step != nil {
+			evs = append(evs, *r.Step)
+			if kill != nil {
+				kill(r.Step.Step)
+			}
+		}
+		if f != nil {
+			f.pump()
+		}
+	}
+	return evs
+}
+
+func stripPool(evs []StepEvent) string {
+	for i := range evs {
+		evs[i].Millis, evs[i].Workers, evs[i].Verified, evs[i].Lost = 0, 0, 0, nil
+	}
+	b, _ := json.Marshal(evs)
+	return string(b)
+}
+
+// A trainer with a pool of helpers gives the same steps as one alone; the
+// helpers' weights are checked against the trainer's at every gradient;
+// and a helper that dies mid-run is dropped without changing a bit.
+func TestPoolMatchesOneWorker(t *testing.T) {
+	ckpt := tinyCheckpoint(t)
+	for _, recipe := range []string{"opsd-rkl", "copsd", "grpo"} {
+		cfg, _ := distill.Recipe(recipe)
+		cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 4, 2, 3, 2, 1
+		if cfg.CrossSFTEpochs > 0 {
+			cfg.CrossSFTEpochs = 1
+		}
+		play := func(helpers int, kill bool) ([]StepEvent, *Driver) {
+			p := newPipeline(t, ckpt)
+			var f *fakePool
+			if helpers > 0 {
+				f = newFakePool(t, ckpt, helpers)
+				p.trainer.E.Pool = f.pool
+			}
+			p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+			p.do(Request{Op: OpPlay})
+			var k func(int)
+			if kill {
+				k = func(step int) {
+					if step == 2 {
+						f.dead[0] = true
+						f.pool.Drop(0, "the test stopped it")
+					}
+				}
+			}
+			return playWithPool(t, p.trainer, f, k), p.trainer
+		}
+		alone, d1 := play(0, false)
+		pooled, d2 := play(2, false)
+		if pooled[len(pooled)-1].Workers != 3 || pooled[len(pooled)-1].Verified == 0 {
+			t.Errorf("%s: %d workers, %d gradients verified", recipe, pooled[len(pooled)-1].Workers, pooled[len(pooled)-1].Verified)
+		}
+		dropped, _ := play(2, true)
+		last := dropped[len(dropped)-1]
+		if last.Workers != 2 || len(last.Lost) != 1 {
+			t.Errorf("%s: after a helper died: %d workers, lost %q", recipe, last.Workers, last.Lost)
+		}
+		want := stripPool(alone)
+		if got := stripPool(pooled); got != want {
+			t.Errorf("%s: the pool's steps differ from one worker's", recipe)
+		}
+		if got := stripPool(dropped); got != want {
+			t.Errorf("%s: with a helper dropped mid-run the steps differ", recipe)
+		}
+		if d1.E.run.run.WeightsHash() != d2.E.run.run.WeightsHash() {
+			t.Errorf("%s: the trainers' weights differ", recipe)
+		}
+	}
+}
