@@ -23,14 +23,21 @@ func (c *LabPage) engineStatus() string {
 		return "preparing the run…"
 	case c.Lab.Playing:
 		if ms := c.Lab.Live.StepMs; ms > 0 {
-			return fmt.Sprintf("training · %.2f s / step", ms/1000)
+			return fmt.Sprintf("training · %.2f s / step%s", ms/1000, workersNote(e.Workers))
 		}
-		return "training"
+		return "training" + workersNote(e.Workers)
 	}
 	if e.SIMD {
-		return "engine ready · SIMD kernels"
+		return "engine ready · SIMD kernels" + workersNote(e.Workers)
 	}
-	return "engine ready"
+	return "engine ready" + workersNote(e.Workers)
+}
+
+func workersNote(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" · %d workers", n)
 }
 
 func (c *LabPage) guideLabel() string {

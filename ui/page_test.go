@@ -64,7 +64,7 @@ func TestPageRendersEveryState(t *testing.T) {
 		}
 	}
 
-	l.OnBooted(1)
+	l.OnBooted(1, 1)
 	l.OnModelLoaded("base-rho50", lab.ModelInfo{Name: "base-rho50"}, nil)
 	id := l.Live.RunID
 	cfg, _ := l.Settings.Config()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/model"
@@ -85,6 +86,9 @@ type Pool struct {
 	want  uint64
 	err   error
 
+	waitFrom time.Time     // when Collect last found nothing to do but wait
+	waited   time.Duration // time spent waiting on helpers since the last step
+
 	// Lost says which helpers were dropped and why; Verified counts the
 	// helpers' grad outputs whose weights hash matched the trainer's.
 	Lost     []string
@@ -159,6 +163,10 @@ func (p *Pool) Submit(works []distill.ShardWork) error {
 // Collect implements distill.Executor: one of the trainer's own works per
 // call, then the helpers' outputs once all are in.
 func (p *Pool) Collect() ([]distill.ShardOut, bool, error) {
+	if !p.waitFrom.IsZero() {
+		p.waited += time.Since(p.waitFrom)
+		p.waitFrom = time.Time{}
+	}
 	if p.err != nil {
 		return nil, false, p.err
 	}
@@ -173,10 +181,21 @@ func (p *Pool) Collect() ([]distill.ShardOut, bool, error) {
 	}
 	for _, g := range p.got {
 		if !g {
+			if len(p.local) == 0 {
+				p.waitFrom = time.Now()
+			}
 			return nil, false, nil
 		}
 	}
 	return p.outs, true, nil
+}
+
+// takeWaited returns the time spent waiting on helpers since it was last
+// called.
+func (p *Pool) takeWaited() time.Duration {
+	d := p.waited
+	p.waited = 0
+	return d
 }
 
 // Waiting reports whether the pool can do nothing until a helper answers.

@@ -33,7 +33,7 @@ type trainer struct {
 	detector                       diag.Detector // the CLI's: documented defaults
 
 	busy time.Duration // compute time of the step in progress
-	pool *Pool          // computes the shards, when the trainer has helpers
+	pool *Pool         // computes the shards, when the trainer has helpers
 }
 
 // start begins a run, replacing any, and hands out the step-0 evaluation
@@ -65,7 +65,7 @@ func (e *Engine) start(req Request) (Response, error) {
 	if e.Pool != nil {
 		e.Pool.start(spec.ID, spec.Model, run) // the pool computes the shards
 	}
-	e.run = nil       // a failed start leaves no run behind; a good one replaces the old
+	e.run = nil // a failed start leaves no run behind; a good one replaces the old
 	t := &trainer{id: spec.ID, model: spec.Model, run: run, got: map[int]diag.Metrics{}, pool: e.Pool}
 	t.rep = distill.NewReport(spec.Model, run.Cfg, run.Constitution().Text, run.CrossSFT)
 	e.run = t
@@ -166,6 +166,7 @@ func (t *trainer) finish(res distill.StepResult) (*StepEvent, *Job, error) {
 	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: res.Probes, Warning: res.Warning,
 		Done: t.run.Done(), Millis: ms(t.busy), Workers: 1}
 	if p := t.pool; p != nil {
+		ev.Millis += ms(p.takeWaited()) // the step's wall time: its shards ran elsewhere meanwhile
 		ev.Workers, ev.Verified, ev.Lost = p.Workers(), p.Verified, p.Lost
 	}
 	t.busy = 0

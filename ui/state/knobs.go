@@ -97,6 +97,7 @@ var knobs = []knob{
 	flag("guide", func(s *Settings) *bool { return &s.Guide }, nil).onPage(ptr("0")),
 	knob{key: "class", get: func(s *Settings) string { return s.Class }, set: setClass}.onPage(ptr("")),
 	knob{key: "goal", get: func(s *Settings) string { return s.Goal.String() }, set: setGoal}.onPage(ptr("")),
+	number("workers", &distill.Range{Lo: 0, Hi: MaxWorkers}, func(s *Settings) *int { return &s.Workers }, nil).onPage(ptr("0")),
 }
 
 // Bounds is the range the row key allows, for the page's inputs.

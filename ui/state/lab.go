@@ -53,6 +53,7 @@ type Engine struct {
 	Info       *lab.Info
 	Models     map[string]lab.ModelInfo // loaded
 	Evaluators int
+	Workers    int    // the pool's engine Web Workers that train: the trainer and its helpers
 	SIMD       bool   // the trainer runs the SIMD128 kernels
 	NoSIMD     string // why not, when known
 }
@@ -146,9 +147,11 @@ func (l *Lab) nextSeq() int {
 	return l.seq
 }
 
-// OnBooted says the workers run: one trainer and n evaluators.
-func (l *Lab) OnBooted(evaluators int) {
+// OnBooted says the workers run: a pool of workers that train (the
+// trainer and its helpers) and evaluators evaluators.
+func (l *Lab) OnBooted(evaluators, workers int) {
 	l.Engine.Booted = true
+	l.Engine.Workers = max(workers, 1)
 	l.Engine.Evaluators = max(evaluators, 1)
 	l.evalBusy = make([]bool, l.Engine.Evaluators)
 	l.Engine.Models = map[string]lab.ModelInfo{}
@@ -341,4 +344,11 @@ func (l *Lab) TransportState() string {
 		return "pausing"
 	}
 	return "paused"
+}
+
+// OnWorkerLost says engine worker w (1-based among the trainer's helpers)
+// failed: the trainer goes on with fewer workers, and the page says so.
+func (l *Lab) OnWorkerLost(w int, why string) {
+	l.Engine.Workers = max(l.Engine.Workers-1, 1)
+	l.Notice = &Notice{Text: fmt.Sprintf("Engine worker %d stopped (%s). Training goes on with %d; the run's numbers do not change.", w, why, l.Engine.Workers), Error: true}
 }

@@ -61,7 +61,7 @@ func booted(t *testing.T, hash string) (*Lab, *fakePort) {
 	t.Helper()
 	p := &fakePort{}
 	l := New(p, hash)
-	l.OnBooted(1)
+	l.OnBooted(1, 1)
 	if len(p.loads) != 1 || p.loads[0] != l.Settings.Model {
 		t.Fatalf("loads %v", p.loads)
 	}

@@ -59,7 +59,15 @@ type Settings struct {
 	Guide bool     // classroom: show the guided "predict, then run" sequence
 	Class string   // classroom: the class board's code ("" for none)
 	Goal  Goal     // classroom: the exercise's goal (nil for none)
+
+	// Workers fixes the size of the page's pool of engine Web Workers
+	// (0: one per core but one, at most MaxWorkers). It changes speed
+	// only, never a number of the run; it is read once, as the page loads.
+	Workers int
 }
+
+// MaxWorkers caps the pool of engine Web Workers.
+const MaxWorkers = 8
 
 // Hideable are the controls a classroom link can hide.
 var Hideable = []string{"model", "recipe", "knobs", "constitution", "seed", "speed", "export", "board"}

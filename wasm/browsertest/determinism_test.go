@@ -5,6 +5,7 @@ package browsertest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,29 +51,6 @@ func TestBrowserMatchesCLI(t *testing.T) {
 	cliDone := make(chan error, 1)
 	go func() { cliDone <- cli.Wait() }()
 
-	p.goTo("/#v=1&model=base-rho50&recipe=opsd-rkl&seed=1&steps=20")
-	p.wait(`!` + q("play") + `.disabled`)
-	start := time.Now()
-	p.click("play")
-	p.wait(q("step-count") + `.textContent == "20" && ` + transportState + ` == "paused"`)
-	t.Logf("browser: %d steps in %.1fs", steps, time.Since(start).Seconds())
-	p.wait(`!` + q("export-json") + `.disabled`)
-	p.click("export-json")
-	var browserJSON []byte
-	for browserJSON == nil {
-		matches, _ := filepath.Glob(filepath.Join(downloads, "*.json"))
-		if len(matches) == 1 {
-			browserJSON, _ = os.ReadFile(matches[0])
-			if !json.Valid(browserJSON) {
-				browserJSON = nil // still being written
-			}
-		}
-		select {
-		case <-p.ctx.Done():
-			t.Fatalf("no export: %v", p.ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 	if err := <-cliDone; err != nil {
 		t.Fatalf("copsd run: %v\n%s", err, cliOut.String())
 	}
@@ -81,9 +59,22 @@ func TestBrowserMatchesCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := canonical(t, browserJSON), canonical(t, native)
-	if !bytes.Equal(got, want) {
-		t.Fatalf("the browser's report differs from `copsd run`'s:\nbrowser %s\nnative  %s", around(got, want), around(want, got))
+	want := canonical(t, native)
+	var browserJSON []byte
+	// The pool of engine workers (workers=K) changes the speed only.
+	for _, k := range []int{1, 2, 3} {
+		p.goTo(fmt.Sprintf("/#v=1&model=base-rho50&recipe=opsd-rkl&seed=1&steps=20&workers=%d", k))
+		p.reload()
+		p.wait(`!` + q("play") + `.disabled`)
+		start := time.Now()
+		p.click("play")
+		p.wait(q("step-count") + `.textContent == "20" && ` + transportState + ` == "paused"`)
+		t.Logf("browser, %d workers: %d steps in %.1fs (%s)", k, steps, time.Since(start).Seconds(), js[string](p, `document.querySelector(".engine").textContent`))
+		browserJSON = p.exportJSON(downloads)
+		got := canonical(t, browserJSON)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("with %d workers the browser's report differs from `copsd run`'s:\nbrowser %s\nnative  %s", k, around(got, want), around(want, got))
+		}
 	}
 	var rep distill.Report
 	json.Unmarshal(browserJSON, &rep)
@@ -93,6 +84,31 @@ func TestBrowserMatchesCLI(t *testing.T) {
 	}
 	t.Logf("identical: %d training steps, %d evaluations, teacher %v, leakage %v, collapse step %s",
 		len(rep.Train), len(rep.Steps), rep.Teacher != nil, rep.Leakage != nil, cs)
+}
+
+// exportJSON clicks the JSON export and returns the file it downloads
+// into dir (emptied first).
+func (p *page) exportJSON(dir string) []byte {
+	p.t.Helper()
+	old, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	for _, f := range old {
+		os.Remove(f)
+	}
+	p.wait(`!` + q("export-json") + `.disabled`)
+	p.click("export-json")
+	for {
+		matches, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+		if len(matches) == 1 {
+			if b, _ := os.ReadFile(matches[0]); json.Valid(b) {
+				return b
+			}
+		}
+		select {
+		case <-p.ctx.Done():
+			p.t.Fatalf("no export: %v", p.ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // canonical is a report re-encoded without the model's file name, which

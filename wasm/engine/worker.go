@@ -12,11 +12,13 @@ import (
 )
 
 type worker struct {
-	mu   sync.Mutex // held while the engine computes; never while waiting
-	d    *lab.Driver
-	wake chan struct{}
-	self js.Value
-	turn *turn
+	mu       sync.Mutex // held while the engine computes; never while waiting
+	d        *lab.Driver
+	wake     chan struct{}
+	poolWake chan struct{} // a helper answered the trainer
+	self     js.Value
+	turn     *turn
+	ports    []js.Value // the trainer's: one MessagePort per helper
 }
 
 // Run serves the lab's protocol in a Web Worker (wasm/web/worker.js). The
@@ -25,6 +27,12 @@ type worker struct {
 //
 //	{type: "load", seq, name, bytes: ArrayBuffer}   load a checkpoint
 //	{type: "call", seq, json, blobs: [ArrayBuffer]} a lab.Request (and its Blobs)
+//	{type: "pool", ports: [MessagePort]}            the trainer's helpers (lab.Pool)
+//	{type: "helper", port: MessagePort}             a helper's line to the trainer
+//	{type: "lost", helper, error}                   the trainer's helper failed
+//
+// On the pool's ports travel lab.PoolMsg messages, {type, json, bufs:
+// [ArrayBuffer]}, their buffers transferred.
 //
 // Messages out:
 //
@@ -38,7 +46,8 @@ type worker struct {
 // phase of a step (lab.Driver.Tick) so that a Pause is handled within a
 // phase, not a whole step. Run never returns.
 func Run() {
-	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), self: js.Global(), turn: newTurn()}
+	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), poolWake: make(chan struct{}, 1), self: js.Global(), turn: newTurn()}
+	w.d.KeepUp = true // the page files every evaluation
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.post(map[string]any{"type": "ready"}, nil)
 	w.loop()
@@ -89,10 +98,86 @@ func (w *worker) onMessage(this js.Value, args []js.Value) any {
 			}
 		}
 		w.send("reply", seq, resp)
+	case "pool":
+		w.startPool(data.Get("ports"))
+	case "helper":
+		w.serveHelper(data.Get("port"))
+	case "lost":
+		w.mu.Lock()
+		if p := w.d.E.Pool; p != nil {
+			p.Drop(data.Get("helper").Int(), data.Get("error").String())
+		}
+		w.mu.Unlock()
+		signal(w.poolWake)
 	default:
 		w.send("reply", seq, lab.Response{Error: "unknown message type " + data.Get("type").String()})
 	}
 	return nil
+}
+
+// startPool makes this worker the trainer of a pool whose helpers answer
+// on ports.
+func (w *worker) startPool(ports js.Value) {
+	w.ports = nil
+	for i := range ports.Length() {
+		w.ports = append(w.ports, ports.Index(i))
+	}
+	w.mu.Lock()
+	w.d.E.Pool = lab.NewPool(len(w.ports), func(h int, m lab.PoolMsg) { postPool(w.ports[h], m) })
+	w.mu.Unlock()
+	for i, port := range w.ports {
+		port.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+			m := poolMsgOf(args[0].Get("data"))
+			w.mu.Lock()
+			w.d.E.Pool.Deliver(i, m)
+			w.mu.Unlock()
+			signal(w.poolWake)
+			return nil
+		}))
+	}
+}
+
+// serveHelper makes this worker a helper: it answers the trainer's pool
+// messages on port, each as it comes.
+func (w *worker) serveHelper(port js.Value) {
+	port.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		m := poolMsgOf(args[0].Get("data"))
+		w.mu.Lock()
+		out := w.d.E.PoolMessage(m)
+		w.mu.Unlock()
+		if out != nil {
+			postPool(port, *out)
+		}
+		return nil
+	}))
+}
+
+func poolMsgOf(d js.Value) lab.PoolMsg {
+	m := lab.PoolMsg{Type: d.Get("type").String(), JSON: []byte(d.Get("json").String())}
+	if b := d.Get("bufs"); b.Truthy() {
+		for i := range b.Length() {
+			m.Bufs = append(m.Bufs, bytesOf(b.Index(i)))
+		}
+	}
+	return m
+}
+
+// postPool posts m on port, moving its buffers.
+func postPool(port js.Value, m lab.PoolMsg) {
+	bufs := make([]any, len(m.Bufs))
+	for i, b := range m.Bufs {
+		u := js.Global().Get("Uint8Array").New(len(b))
+		js.CopyBytesToJS(u, b)
+		bufs[i] = u.Get("buffer")
+	}
+	port.Call("postMessage", map[string]any{"type": m.Type, "json": string(m.JSON), "bufs": bufs}, bufs)
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 // loop plays: one step, post it, give the event loop a turn, again.
@@ -103,6 +188,16 @@ func (w *worker) loop() {
 		w.mu.Unlock()
 		if !playing {
 			<-w.wake
+			continue
+		}
+		w.mu.Lock()
+		waiting := w.d.WaitingOnPool()
+		w.mu.Unlock()
+		if waiting {
+			select { // a helper's answer, or a pause
+			case <-w.poolWake:
+			case <-w.wake:
+			}
 			continue
 		}
 		w.mu.Lock()

@@ -30,16 +30,28 @@ type bridge struct {
 	manifest map[string]string
 
 	trainer js.Value
-	evals   []js.Value
+	helpers []js.Value // the trainer's pool: they compute shards and evaluate
+	evals   []js.Value // the evaluators: the helpers, or the trainer alone
+	lost    []bool     // per helper: it failed, and its evaluations go to the trainer
+	pending map[int]evalMsg // per evaluator: its evaluation in flight
+	evalSeq map[int]int     // the trainer's evaluations: request seq → evaluator
 	loading map[string]*modelLoad
 	funcs   []js.Func // kept for the page's lifetime
 }
 
-// modelLoad counts the workers that still have to confirm a model.
+// evalMsg is an evaluation in flight, kept to send again if its worker dies.
+type evalMsg struct {
+	msg   map[string]any
+	blobs js.Value
+}
+
+// modelLoad counts the workers that still have to confirm a model: waiting
+// is indexed by worker, the trainer first.
 type modelLoad struct {
-	left int
-	info lab.ModelInfo
-	err  error
+	waiting []bool
+	left    int
+	info    lab.ModelInfo
+	err     error
 }
 
 func newBridge(env vugu.EventEnv) *bridge {
@@ -132,19 +144,70 @@ func (b *bridge) boot() {
 		}
 	}
 	boot := map[string]any{"type": "boot", "module": module, "kernels": kernels, "simd": glue}
-	b.trainer = b.startWorker(boot, func(typ string, msg js.Value) { b.fromTrainer(typ, msg) })
-	// One evaluator per spare core, at most two: evaluations run beside training.
-	n := 1
-	if hc := g.Get("navigator").Get("hardwareConcurrency"); hc.Truthy() {
-		n = min(max(hc.Int()-1, 1), 2)
+	b.trainer = b.startWorker(boot, func(typ string, msg js.Value) { b.fromTrainer(typ, msg) }, nil)
+	k := poolSize()
+	for i := range k - 1 {
+		h := b.startWorker(boot, func(typ string, msg js.Value) { b.fromEvaluator(i, typ, msg) }, func(why string) { b.helperLost(i, why) })
+		b.helpers = append(b.helpers, h)
 	}
-	for i := range n {
-		b.evals = append(b.evals, b.startWorker(boot, func(typ string, msg js.Value) { b.fromEvaluator(i, typ, msg) }))
+	b.lost = make([]bool, len(b.helpers))
+	b.pending, b.evalSeq = map[int]evalMsg{}, map[int]int{}
+	if len(b.helpers) > 0 {
+		// A MessageChannel per helper: the trainer holds one end of each.
+		var ports []any
+		for _, h := range b.helpers {
+			mc := g.Get("MessageChannel").New()
+			ports = append(ports, mc.Get("port1"))
+			h.Call("postMessage", map[string]any{"type": "helper", "port": mc.Get("port2")}, []any{mc.Get("port2")})
+		}
+		b.trainer.Call("postMessage", map[string]any{"type": "pool", "ports": ports}, ports)
+		b.evals = b.helpers
+	} else {
+		b.evals = []js.Value{b.trainer} // one worker: it trains and evaluates between steps
 	}
-	b.queue(func() { b.lab.OnBooted(n) })
+	n := len(b.evals)
+	b.queue(func() { b.lab.OnBooted(n, k) })
 }
 
-func (b *bridge) startWorker(boot map[string]any, on func(typ string, msg js.Value)) js.Value {
+// poolSize is how many engine Web Workers train: the link's workers=K, or
+// one per core but one for the page, at most state.MaxWorkers.
+func poolSize() int {
+	g := js.Global()
+	if s, err := state.ParseHash(g.Get("location").Get("hash").String(), state.DefaultSettings()); err == nil && s.Workers > 0 {
+		return s.Workers
+	}
+	n := 2
+	if hc := g.Get("navigator").Get("hardwareConcurrency"); hc.Truthy() {
+		n = hc.Int() - 1
+	}
+	return min(max(n, 1), state.MaxWorkers)
+}
+
+// helperLost takes helper i out of the pool: the trainer computes its
+// shards, and its evaluation in flight goes to the trainer.
+func (b *bridge) helperLost(i int, why string) {
+	if b.lost[i] {
+		return
+	}
+	b.lost[i] = true
+	b.trainer.Call("postMessage", map[string]any{"type": "lost", "helper": i, "error": why})
+	if m, ok := b.pending[i]; ok { // its evaluation goes to the trainer
+		delete(b.pending, i)
+		b.toTrainerAsEvaluator(i, m)
+	}
+	b.queue(func() {
+		for name, ml := range b.loading { // a load it will not answer
+			if i+1 < len(ml.waiting) && ml.waiting[i+1] {
+				b.answered(name, ml, i+1)
+			}
+		}
+		b.lab.OnWorkerLost(i+1, why)
+	})
+}
+
+// startWorker starts an engine Web Worker. A failure is fatal for the
+// trainer (lost nil) and only loses a helper (lost says why).
+func (b *bridge) startWorker(boot map[string]any, on func(typ string, msg js.Value), lost func(why string)) js.Value {
 	w := js.Global().Get("Worker").New(b.url("worker.js"))
 	w.Set("onmessage", b.funcOf(func(_ js.Value, args []js.Value) any {
 		d := args[0].Get("data")
@@ -156,6 +219,10 @@ func (b *bridge) startWorker(boot map[string]any, on func(typ string, msg js.Val
 		if m := args[0].Get("message"); m.Truthy() {
 			msg = m.String()
 		}
+		if lost != nil {
+			lost(msg)
+			return nil
+		}
 		b.queue(func() { b.lab.OnFatal(msg) })
 		return nil
 	}))
@@ -164,6 +231,13 @@ func (b *bridge) startWorker(boot map[string]any, on func(typ string, msg js.Val
 }
 
 func (b *bridge) fromTrainer(typ string, d js.Value) {
+	if typ == "reply" {
+		if i, ok := b.evalSeq[d.Get("seq").Int()]; ok { // an evaluation the trainer ran
+			delete(b.evalSeq, d.Get("seq").Int())
+			b.fromEvaluator(i, typ, d)
+			return
+		}
+	}
 	switch typ {
 	case "reply", "event":
 		resp, err := decodeResponse(d)
@@ -176,7 +250,7 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 			b.lab.OnTrainer(resp, jobs)
 		})
 	case "loaded":
-		b.loaded(d)
+		b.loaded(0, d)
 	case "simd":
 		active, why := d.Get("active").Bool(), d.Get("error").String()
 		b.queue(func() { b.lab.OnSIMD(active, why) })
@@ -189,6 +263,7 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 func (b *bridge) fromEvaluator(i int, typ string, d js.Value) {
 	switch typ {
 	case "reply":
+		delete(b.pending, i)
 		resp, err := decodeResponse(d)
 		b.queue(func() {
 			if err != nil {
@@ -197,10 +272,11 @@ func (b *bridge) fromEvaluator(i int, typ string, d js.Value) {
 			b.lab.OnEvaluator(i, resp)
 		})
 	case "loaded":
-		b.loaded(d)
+		b.loaded(i+1, d)
 	case "fatal":
-		msg := d.Get("error").String()
-		b.queue(func() { b.lab.OnFatal(msg) })
+		if i < len(b.helpers) {
+			b.helperLost(i, d.Get("error").String())
+		}
 	}
 }
 
@@ -235,7 +311,8 @@ func (b *bridge) Trainer(req lab.Request) {
 	b.trainer.Call("postMessage", map[string]any{"type": "call", "seq": req.Seq, "json": string(js)})
 }
 
-// Evaluator implements state.Port; the snapshots move to the worker.
+// Evaluator implements state.Port. The snapshots are copied, not moved,
+// so that the job can go to the trainer if its helper dies meanwhile.
 func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 	if i < 0 || i >= len(b.evals) {
 		return
@@ -245,8 +322,20 @@ func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 	if !arr.Truthy() {
 		arr = js.Global().Get("Array").New()
 	}
-	transfer := js.Global().Get("Array").Call("from", arr)
-	b.evals[i].Call("postMessage", map[string]any{"type": "call", "seq": req.Seq, "json": string(msg), "blobs": arr}, transfer)
+	m := evalMsg{msg: map[string]any{"type": "call", "seq": req.Seq, "json": string(msg), "blobs": arr}, blobs: arr}
+	if len(b.helpers) == 0 || b.lost[i] {
+		b.toTrainerAsEvaluator(i, m)
+		return
+	}
+	b.pending[i] = m
+	b.evals[i].Call("postMessage", m.msg)
+}
+
+// toTrainerAsEvaluator has the trainer run evaluator i's job between its
+// steps; its answer goes back to evaluator i's handler.
+func (b *bridge) toTrainerAsEvaluator(i int, m evalMsg) {
+	b.evalSeq[m.msg["seq"].(int)] = i
+	b.trainer.Call("postMessage", m.msg, js.Global().Get("Array").Call("from", m.blobs))
 }
 
 // LoadModel implements state.Port: fetch once, load into every worker.
@@ -263,23 +352,29 @@ func (b *bridge) LoadModel(name string) {
 			b.queue(func() { b.lab.OnModelLoaded(name, lab.ModelInfo{}, err) })
 			return
 		}
-		workers := append([]js.Value{b.trainer}, b.evals...)
+		workers := append([]js.Value{b.trainer}, b.helpers...)
 		b.queue(func() {
-			b.loading[name] = &modelLoad{left: len(workers)}
-			for _, w := range workers {
+			ml := &modelLoad{waiting: make([]bool, len(workers))}
+			b.loading[name] = ml
+			for i, w := range workers {
+				if i > 0 && b.lost[i-1] {
+					continue
+				}
+				ml.waiting[i] = true
+				ml.left++
 				w.Call("postMessage", map[string]any{"type": "load", "name": name, "bytes": buf})
 			}
 		})
 	}()
 }
 
-// loaded counts a worker's answer to a model load; the lab hears once all
+// loaded counts worker w's answer to a model load; the lab hears once all
 // workers have answered.
-func (b *bridge) loaded(d js.Value) {
+func (b *bridge) loaded(w int, d js.Value) {
 	name, text := d.Get("name").String(), d.Get("json").String()
 	b.queue(func() {
 		ml := b.loading[name]
-		if ml == nil {
+		if ml == nil || w >= len(ml.waiting) || !ml.waiting[w] {
 			return
 		}
 		var e struct{ Error string }
@@ -292,18 +387,24 @@ func (b *bridge) loaded(d js.Value) {
 		case err != nil:
 			err = fmt.Errorf("a worker's model info could not be read: %v", err)
 		}
-		ml.left--
 		if err != nil && ml.err == nil {
 			ml.err = err
 		}
 		if err == nil {
 			ml.info = info
 		}
-		if ml.left == 0 {
-			delete(b.loading, name)
-			b.lab.OnModelLoaded(name, ml.info, ml.err)
-		}
+		b.answered(name, ml, w)
 	})
+}
+
+// answered files worker w's answer (or its loss) to a model load.
+func (b *bridge) answered(name string, ml *modelLoad, w int) {
+	ml.waiting[w] = false
+	ml.left--
+	if ml.left == 0 {
+		delete(b.loading, name)
+		b.lab.OnModelLoaded(name, ml.info, ml.err)
+	}
 }
 
 // FetchExample implements state.Port.
