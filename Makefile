@@ -122,11 +122,15 @@ wabt:
 bench: bench-serve bench-steps benchbrowser soak
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./core/...
 
-## soak: 10,000 steps of the lab's default run natively: nothing goes non-finite and
-## the live Go heap after warm-up grows by less than 10% (SOAKSTEPS to change)
+## soak: 10,000 steps of the lab's default run natively and 2,000 in Chromium on the full pool of
+## engine workers: nothing goes non-finite, and after warm-up the live Go heap (natively), the
+## trainer's WebAssembly memory and live heap and the page's JS heap (in Chromium) grow by less
+## than 10% (SOAKSTEPS, SOAKSTEPS_BROWSER to change)
 SOAKSTEPS ?= 10000
-soak:
+SOAKSTEPS_BROWSER ?= 2000
+soak: web chromium
 	COPSD_SOAK=$(SOAKSTEPS) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 3h ./core/distill/
+	COPSD_BROWSER=1 COPSD_SOAK_BROWSER=$(SOAKSTEPS_BROWSER) $(GO) test -count=1 -run '^TestBrowserSoak$$' -v -timeout 3h ./wasm/browsertest/
 
 ## bench-steps: ms per OPSD and pretraining step and matmul GFLOP/s, natively and in Chromium (SIMD and pure Go) -> build/bench.json
 bench-steps: chromium wabt

@@ -33,6 +33,16 @@ func (c *LabPage) engineStatus() string {
 	return "engine ready" + workersNote(e.Workers)
 }
 
+// memoryAttr is the trainer's last measured memory, "live_heap sys" in
+// bytes, for tests and soaks to read ("" before the first measurement).
+func (c *LabPage) memoryAttr() string {
+	if c.Lab.Live == nil || c.Lab.Live.Memory == nil {
+		return ""
+	}
+	m := c.Lab.Live.Memory
+	return fmt.Sprintf("%d %d", m.LiveHeap, m.Sys)
+}
+
 func workersNote(n int) string {
 	if n <= 1 {
 		return ""

@@ -182,6 +182,19 @@ type StepEvent struct {
 	Workers  int      `json:"workers,omitempty"`
 	Verified int      `json:"verified,omitempty"`
 	Lost     []string `json:"lost,omitempty"`
+	// Memory is the trainer's memory, measured every MemoryEvery steps.
+	Memory *Memory `json:"memory,omitempty"`
+}
+
+// MemoryEvery is how often (in steps) the trainer measures its memory.
+const MemoryEvery = 100
+
+// Memory is what the trainer's Go program holds: its live heap after a
+// collection, and all the memory it has taken from the system (in a
+// browser, the WebAssembly memory, which never shrinks).
+type Memory struct {
+	LiveHeap uint64 `json:"live_heap"`
+	Sys      uint64 `json:"sys"`
 }
 
 // Paused says the trainer stopped stepping, and why.

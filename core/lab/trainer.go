@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 
 	"github.com/copsdlab/copsd/core/diag"
@@ -170,6 +171,12 @@ func (t *trainer) finish(res distill.StepResult) (*StepEvent, *Job, error) {
 		ev.Workers, ev.Verified, ev.Lost = p.Workers(), p.Verified, p.Lost
 	}
 	t.busy = 0
+	if step%MemoryEvery == 0 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		ev.Memory = &Memory{LiveHeap: m.HeapAlloc, Sys: m.Sys}
+	}
 	if step%t.run.Cfg.EvalEvery != 0 && !t.run.Done() {
 		return ev, nil, nil
 	}

@@ -105,8 +105,9 @@ type Live struct {
 	Probes    []distill.ProbeTrace // the latest step's token-level records
 	ProbeStep int
 	Log       []LogEntry
-	StepMs    float64 // wall time of the latest step
-	Paused    string  // why the trainer last paused on its own
+	StepMs    float64     // wall time of the latest step
+	Paused    string      // why the trainer last paused on its own
+	Memory    *lab.Memory // the trainer's, as last measured
 }
 
 // LogEntry is what the probe prompts got at one step.
@@ -290,6 +291,9 @@ func (l *Lab) onStep(ev *lab.StepEvent) {
 	}
 	live.Report.AddStep(ev.Train, ev.Warning)
 	live.Step, live.StepMs = ev.Step, ev.Millis
+	if ev.Memory != nil {
+		live.Memory = ev.Memory
+	}
 	if len(ev.Probes) > 0 {
 		live.Probes, live.ProbeStep = ev.Probes, ev.Step
 		if l.Tokens.Probe >= len(ev.Probes) {
