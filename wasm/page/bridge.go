@@ -30,9 +30,9 @@ type bridge struct {
 	manifest map[string]string
 
 	trainer js.Value
-	helpers []js.Value // the trainer's pool: they compute shards and evaluate
-	evals   []js.Value // the evaluators: the helpers, or the trainer alone
-	lost    []bool     // per helper: it failed, and its evaluations go to the trainer
+	helpers []js.Value      // the trainer's pool: they compute shards and evaluate
+	evals   []js.Value      // the evaluators: the helpers, or the trainer alone
+	lost    []bool          // per helper: it failed, and its evaluations go to the trainer
 	pending map[int]evalMsg // per evaluator: its evaluation in flight
 	evalSeq map[int]int     // the trainer's evaluations: request seq → evaluator
 	loading map[string]*modelLoad

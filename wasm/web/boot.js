@@ -24,6 +24,7 @@ function registerServiceWorker() {
     }
     if (Object.keys(simd).length > 0) go.importObject.copsdsimd = simd;
     const instance = await WebAssembly.instantiate(module, go.importObject);
+    self.copsdMemory = instance.exports.mem; // the page's WebAssembly memory, for the soak to read
     go.run(instance);
     registerServiceWorker();
   } catch (err) {
