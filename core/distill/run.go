@@ -456,10 +456,32 @@ func (r *Run) Evaluate() (diag.Metrics, error) {
 // EvaluateWith measures the student on the held-out prompts with samples
 // answers per prompt.
 func (r *Run) EvaluateWith(samples int) (diag.Metrics, error) {
-	return diag.Evaluate(diag.Subject{
-		World: r.World, Student: r.Student, Teacher: r.Teacher, Initial: r.Initial,
-		TeacherPrefix: r.teacherPrefixFor,
-	}, diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK, Workers: r.workers})
+	return diag.Evaluate(r.evalSubject(), r.evalOptions(samples))
+}
+
+// EvalChunks is how many chunks an evaluation with samples answers per
+// held-out prompt splits into (diag.Chunks); EvaluateChunk computes one,
+// and CombineEval makes the evaluation of them all, in chunk order: the
+// bits of EvaluateWith, wherever the chunks were computed.
+func (r *Run) EvalChunks(samples int) int { return diag.Chunks(r.World, r.evalOptions(samples)) }
+
+// EvaluateChunk computes chunk c of an evaluation (see EvalChunks).
+func (r *Run) EvaluateChunk(samples, c int) (diag.Part, error) {
+	return diag.EvaluateChunk(r.evalSubject(), r.evalOptions(samples), c)
+}
+
+// CombineEval is the evaluation whose chunks, in order, are parts.
+func (r *Run) CombineEval(parts []diag.Part, samples int) diag.Metrics {
+	return diag.Combine(parts, r.evalOptions(samples), true)
+}
+
+func (r *Run) evalSubject() diag.Subject {
+	return diag.Subject{World: r.World, Student: r.Student, Teacher: r.Teacher, Initial: r.Initial,
+		TeacherPrefix: r.teacherPrefixFor}
+}
+
+func (r *Run) evalOptions(samples int) diag.Options {
+	return diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK, Workers: r.workers}
 }
 
 // EvaluateTeacher measures the teacher on its own answers with the

@@ -64,7 +64,16 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 				return Response{}, fmt.Errorf("evaluate: teacher: %w", err)
 			}
 		}
-		m, err := r.EvaluateWith(j.Config.EvalSamplesAt(j.Step, j.Final))
+		samples := j.Config.EvalSamplesAt(j.Step, j.Final)
+		if j.Chunks != nil {
+			parts, err := evalParts(r, samples, j.Chunks)
+			if err != nil {
+				return Response{}, err
+			}
+			out.Parts = parts
+			break
+		}
+		m, err := r.EvaluateWith(samples)
 		if err != nil {
 			return Response{}, err
 		}
@@ -93,4 +102,30 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 	}
 	out.Millis = ms(time.Since(t0))
 	return Response{Measured: out}, nil
+}
+
+// evalParts computes the given chunks of an evaluation with samples answers
+// per held-out prompt.
+func evalParts(r *distill.Run, samples int, chunks []int) ([]EvalPart, error) {
+	n := r.EvalChunks(samples)
+	index := map[string]int{}
+	for i, p := range r.World.Eval {
+		index[p.ID] = i
+	}
+	var out []EvalPart
+	for _, c := range chunks {
+		if c < 0 || c >= n {
+			return nil, fmt.Errorf("evaluate: chunk %d of %d", c, n)
+		}
+		part, err := r.EvaluateChunk(samples, c)
+		if err != nil {
+			return nil, err
+		}
+		ep := EvalPart{Chunk: c, Sums: part.Sums}
+		for _, s := range part.Samples {
+			ep.Samples = append(ep.Samples, EvalSample{Prompt: index[s.Prompt.ID], Response: s.Response, Entropy: s.Entropy})
+		}
+		out = append(out, ep)
+	}
+	return out, nil
 }

@@ -229,6 +229,13 @@ type Job struct {
 	// Live says the teacher is the student itself: the eval job then carries
 	// one snapshot instead of two.
 	Live bool `json:"live"`
+	// NChunks is how many chunks of held-out prompts a JobEval splits into
+	// (distill.Run.EvalChunks). Chunks, when set, asks for those chunks
+	// only: the page splits an evaluation across its evaluators, and the
+	// trainer combines their parts, in chunk order, into the evaluation
+	// one evaluator would have made.
+	NChunks int   `json:"n_chunks,omitempty"`
+	Chunks  []int `json:"chunks,omitempty"`
 
 	// Blobs are the parameters, float32 little-endian in layout order: for
 	// JobEval the student then (unless Live) the teacher; for JobTeacher and
@@ -242,9 +249,26 @@ type Measured struct {
 	Kind    string        `json:"kind"`
 	Step    int           `json:"step"`
 	Metrics *diag.Metrics `json:"metrics,omitempty"` // JobEval
+	Parts   []EvalPart    `json:"parts,omitempty"`   // JobEval of some chunks
 	Teacher *eval.Metrics `json:"teacher,omitempty"` // JobTeacher
 	Leakage *diag.Leakage `json:"leakage,omitempty"` // JobLeakage
 	Millis  float64       `json:"ms"`
+}
+
+// EvalPart is one chunk of an evaluation (diag.Part) as it crosses from an
+// evaluator to the trainer: each answer names its held-out prompt by index.
+type EvalPart struct {
+	Chunk   int            `json:"chunk"`
+	Samples []EvalSample   `json:"samples"`
+	Sums    diag.ScoreSums `json:"sums"`
+}
+
+// EvalSample is an answer of an EvalPart; the trainer grades it again
+// (the judge is exact and cheap), so that only tokens cross.
+type EvalSample struct {
+	Prompt   int       `json:"prompt"` // index among the world's held-out prompts
+	Response []int32   `json:"response"`
+	Entropy  []float32 `json:"entropy"`
 }
 
 // Recorded is what filing a Measured changed in the run's report.

@@ -398,3 +398,49 @@ func TestDriverKeepsUpWithEvaluations(t *testing.T) {
 		t.Fatalf("with evaluation 0 filed and 3 out, training stopped at step %d, want 6", step)
 	}
 }
+
+// An evaluation split into chunks across several evaluators, their parts
+// filed in any order, gives the report one evaluator gives.
+func TestSplitEvaluationMatches(t *testing.T) {
+	ckpt := tinyCheckpoint(t)
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 2, 2, 1, 2, 0
+	report := func(split int) string {
+		p := newPipeline(t, ckpt)
+		p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+		p.do(Request{Op: OpStep, N: 2})
+		for len(p.jobs) > 0 {
+			j := p.jobs[0]
+			if j.Kind != JobEval || split == 1 {
+				p.evaluate(0)
+				continue
+			}
+			p.jobs = p.jobs[1:]
+			if j.NChunks < 2 {
+				t.Fatalf("an evaluation of %d chunks", j.NChunks)
+			}
+			for e := split - 1; e >= 0; e-- { // the last evaluator answers first
+				sub := j
+				sub.Chunks = nil
+				for c := e; c < j.NChunks; c += split {
+					sub.Chunks = append(sub.Chunks, c)
+				}
+				b, _ := json.Marshal(Request{Op: OpEvaluate, Job: &sub})
+				var r Response
+				if err := json.Unmarshal(p.eval.Call(b, j.Blobs...), &r); err != nil || r.Error != "" {
+					t.Fatalf("evaluate chunks %v: %v %s", sub.Chunks, err, r.Error)
+				}
+				p.do(Request{Op: OpRecord, Measured: r.Measured})
+			}
+		}
+		r := p.do(Request{Op: OpReport})
+		if r.Report.Pending != 0 {
+			t.Fatalf("%d evaluations pending", r.Report.Pending)
+		}
+		b, _ := json.Marshal(r.Report.Report)
+		return string(b)
+	}
+	if one, three := report(1), report(3); one != three {
+		t.Fatalf("a split evaluation differs:\n%s", firstDiff([]byte(three), []byte(one)))
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/eval"
 	"github.com/copsdlab/copsd/core/model"
 )
 
@@ -29,6 +30,7 @@ type trainer struct {
 	issued []int
 	got    map[int]diag.Metrics
 	filed  int
+	parts  map[int]*partsIn // evaluations split into chunks, by step, while their parts come in
 
 	teacherPending, leakagePending bool
 	detector                       diag.Detector // the CLI's: documented defaults
@@ -190,6 +192,7 @@ func (t *trainer) evalJob() Job {
 	live := r.Teacher == r.Student
 	j := Job{RunID: t.id, Kind: JobEval, Step: r.StepNum(), Final: r.Done(), Model: t.model, Config: r.Cfg, Live: live,
 		Blobs: [][]byte{encodeParams(r.Student)}}
+	j.NChunks = r.EvalChunks(r.Cfg.EvalSamplesAt(j.Step, j.Final))
 	if !live {
 		j.Blobs = append(j.Blobs, encodeParams(r.Teacher))
 	}
@@ -253,11 +256,20 @@ func (e *Engine) record(req Request) (Response, error) {
 	out := &Recorded{RunID: t.id}
 	switch m.Kind {
 	case JobEval:
-		if m.Metrics == nil {
-			return Response{}, errors.New("record: eval without metrics")
-		}
 		if !t.awaits(m.Step) {
 			return Response{}, fmt.Errorf("record: no evaluation of step %d is outstanding", m.Step)
+		}
+		if m.Metrics == nil && m.Parts != nil {
+			done, err := t.addParts(m.Step, m.Parts)
+			if err != nil || done == nil {
+				out.Pending = t.pending()
+				out.CollapseStep, out.Collapse = t.rep.CollapseStep, t.rep.Collapse
+				return Response{Recorded: out}, err
+			}
+			m.Metrics = done
+		}
+		if m.Metrics == nil {
+			return Response{}, errors.New("record: eval without metrics")
 		}
 		t.got[m.Step] = *m.Metrics
 		for t.filed < len(t.issued) {
@@ -347,3 +359,59 @@ func decodeParams(m *model.Model, b []byte) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// partsIn are the chunks of a split evaluation received so far.
+type partsIn struct {
+	n     int
+	parts map[int]EvalPart
+}
+
+// addParts files parts of the evaluation of step; once every chunk is in,
+// it returns the evaluation, combined in chunk order.
+func (t *trainer) addParts(step int, parts []EvalPart) (*diag.Metrics, error) {
+	r := t.run
+	final := step >= r.Cfg.Steps
+	samples := r.Cfg.EvalSamplesAt(step, final)
+	if t.parts == nil {
+		t.parts = map[int]*partsIn{}
+	}
+	in := t.parts[step]
+	if in == nil {
+		in = &partsIn{n: r.EvalChunks(samples), parts: map[int]EvalPart{}}
+		t.parts[step] = in
+	}
+	for _, p := range parts {
+		if p.Chunk < 0 || p.Chunk >= in.n {
+			return nil, fmt.Errorf("record: chunk %d of an evaluation of %d", p.Chunk, in.n)
+		}
+		if _, dup := in.parts[p.Chunk]; dup {
+			return nil, fmt.Errorf("record: chunk %d of step %d came twice", p.Chunk, step)
+		}
+		in.parts[p.Chunk] = p
+	}
+	if len(in.parts) < in.n {
+		return nil, nil
+	}
+	delete(t.parts, step)
+	all := make([]diag.Part, in.n)
+	w := r.World
+	for c := range all {
+		p := in.parts[c]
+		all[c].Sums = p.Sums
+		for _, s := range p.Samples {
+			if s.Prompt < 0 || s.Prompt >= len(w.Eval) {
+				return nil, fmt.Errorf("record: held-out prompt %d of %d", s.Prompt, len(w.Eval))
+			}
+			for _, tok := range s.Response {
+				if tok < 0 || int(tok) >= w.Vocab.Size() {
+					return nil, fmt.Errorf("record: token %d outside the vocabulary", tok)
+				}
+			}
+			pr := w.Eval[s.Prompt]
+			all[c].Samples = append(all[c].Samples, eval.Sample{Prompt: pr, Response: s.Response, Entropy: s.Entropy, Verdict: w.Judge(pr, s.Response)})
+		}
+	}
+	m := r.CombineEval(all, samples)
+	m.Step = step
+	return &m, nil
+}

@@ -18,7 +18,21 @@ type queuedJob struct {
 // worth of work, needed only by the leakage meter and the report) wait until
 // the run is not playing: started while it plays, they would hold the
 // collapse banner back by as long.
+//
+// With several evaluators, an evaluation of a step is split into as many
+// jobs, each with an interleaved share of its chunks of held-out prompts;
+// the trainer combines their parts into the one evaluation.
 func (l *Lab) queueJob(j lab.Job, b Blobs) {
+	if n := len(l.evalBusy); j.Kind == lab.JobEval && j.Chunks == nil && n > 1 && j.NChunks > 1 {
+		for e := range min(n, j.NChunks) {
+			sub := j
+			for c := e; c < j.NChunks; c += min(n, j.NChunks) {
+				sub.Chunks = append(sub.Chunks, c)
+			}
+			l.queueJob(sub, b)
+		}
+		return
+	}
 	q := queuedJob{j, b}
 	i := len(l.evalQueue)
 	if j.Kind == lab.JobEval {

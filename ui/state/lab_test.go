@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/copsdlab/copsd/core/eval"
 	"strings"
 	"testing"
@@ -360,4 +361,25 @@ func TestGuidePredictsThenRuns(t *testing.T) {
 func evalMetrics(length float64) (m eval.Metrics) {
 	m.LengthBenign = length
 	return m
+}
+
+// With three evaluators, an evaluation of seven chunks goes out as three
+// jobs with interleaved shares of the chunks, one to each evaluator.
+func TestEvaluationSplitsAcrossEvaluators(t *testing.T) {
+	p := &fakePort{}
+	l := New(p, "")
+	l.OnBooted(3, 4)
+	l.OnModelLoaded(l.Settings.Model, lab.ModelInfo{Name: l.Settings.Model}, nil)
+	start := p.last(lab.OpStart)
+	l.OnTrainer(lab.Response{Seq: start.Seq, Started: &lab.Started{RunID: start.Run.ID, Model: start.Run.Model, Config: start.Run.Config.Defaults()},
+		Jobs: []lab.Job{{RunID: start.Run.ID, Kind: lab.JobEval, NChunks: 7}}}, []Blobs{"s0"})
+	if len(p.evals) != 3 {
+		t.Fatalf("%d evaluator calls, want 3", len(p.evals))
+	}
+	want := [][]int{{0, 3, 6}, {1, 4}, {2, 5}}
+	for i, e := range p.evals {
+		if e.worker != i || fmt.Sprint(e.req.Job.Chunks) != fmt.Sprint(want[i]) || e.blobs != "s0" {
+			t.Errorf("call %d: evaluator %d, chunks %v, blobs %v; want evaluator %d, chunks %v", i, e.worker, e.req.Job.Chunks, e.blobs, i, want[i])
+		}
+	}
 }

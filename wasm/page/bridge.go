@@ -335,7 +335,7 @@ func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 // steps; its answer goes back to evaluator i's handler.
 func (b *bridge) toTrainerAsEvaluator(i int, m evalMsg) {
 	b.evalSeq[m.msg["seq"].(int)] = i
-	b.trainer.Call("postMessage", m.msg, js.Global().Get("Array").Call("from", m.blobs))
+	b.trainer.Call("postMessage", m.msg) // copied: the other parts of a split evaluation share them
 }
 
 // LoadModel implements state.Port: fetch once, load into every worker.
