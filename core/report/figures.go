@@ -1,3 +1,9 @@
+//go:build !js
+
+// The figures are drawn natively only (copsd reproduce and report): the
+// page draws its charts with its own components, and gonum/plot with its
+// fonts would add megabytes to the page's download for nothing.
+
 package report
 
 import (
@@ -15,17 +21,6 @@ import (
 	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
 )
-
-type figure struct{ file, title string }
-
-var figureFiles = []figure{
-	{"dynamics-entropy.svg", "Training dynamics: per-token entropy of the student's samples"},
-	{"dynamics-length.svg", "Training dynamics: benign answer length"},
-	{"dynamics-over-refusal.svg", "Training dynamics: over-refusal of benign and borderline requests"},
-	{"pareto.svg", "Safety against helpfulness; bubble area is diversity"},
-	{"teacher-student.svg", "Teacher against student: safety"},
-	{"control.svg", "The control: opsd-rkl on rho 0 against rho 0.5"},
-}
 
 // palette: colour-blind safe (Okabe–Ito).
 var palette = []color.RGBA{

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/copsdlab/copsd/core/eval"
+	"github.com/copsdlab/copsd/core/report"
 	"github.com/copsdlab/copsd/core/world"
 )
 
@@ -225,9 +226,9 @@ func TestEvalTableReportsMarshalErrors(t *testing.T) {
 // where reproduce recorded "base-rho50", so the report missed runs made with
 // `copsd run`.
 func TestRunAndReproduceWriteTheSameModelLabel(t *testing.T) {
-	for _, sm := range suiteModels {
-		if got := modelLabel(filepath.Join("assets", "models", sm.name+".ckpt")); got != sm.name {
-			t.Errorf("run labels %s.ckpt %q; reproduce labels it %q", sm.name, got, sm.name)
+	for _, sm := range report.SuiteModels {
+		if got := modelLabel(filepath.Join("assets", "models", sm.Name+".ckpt")); got != sm.Name {
+			t.Errorf("run labels %s.ckpt %q; reproduce labels it %q", sm.Name, got, sm.Name)
 		}
 	}
 }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 
-	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/pretrain"
 	"github.com/copsdlab/copsd/core/report"
 )
@@ -78,10 +76,7 @@ func (d *dirList) Set(v string) error {
 // claims hold. The command the report names is read from the runs, so a
 // report rebuilt from runs (copsd report) equals the one reproduce wrote.
 func writeSuite(suite *report.Suite, out string, stdout io.Writer) error {
-	// One order whatever order the runs finished or were read in: that of
-	// their file names.
-	sort.Slice(suite.Runs, func(i, j int) bool { return runName(suite.Runs[i]) < runName(suite.Runs[j]) })
-	suite.Command = suiteCommand(suite, out)
+	suite.Settle(out)
 	var b bytes.Buffer
 	if err := suite.WriteMarkdown(&b); err != nil {
 		return err
@@ -101,24 +96,4 @@ func writeSuite(suite *report.Suite, out string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d runs; %d of %d claims hold; report in %s\n", len(suite.Runs), held, len(claims), filepath.Join(out, "report.md"))
 	return nil
-}
-
-// suiteCommand is the reproduce command that makes the suite's runs: its
-// seeds are 1 to the largest present, and -steps appears when the runs'
-// length is not their recipes' own.
-func suiteCommand(s *report.Suite, out string) string {
-	var seeds uint64
-	steps := 0
-	for _, r := range s.Runs {
-		seeds = max(seeds, r.Report.Seed)
-		if c, err := distill.Recipe(r.Report.Recipe); err == nil && c.Steps != r.Report.Config.Steps {
-			steps = r.Report.Config.Steps
-		}
-	}
-	return reproduceCommand(int(seeds), out, steps)
-}
-
-// runName is a run's JSON file name in runs/, without ".json".
-func runName(r report.Run) string {
-	return fmt.Sprintf("%s-%s-s%d", r.Model, r.Report.Recipe, r.Report.Seed)
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/copsdlab/copsd/core/report"
 )
 
 // repoPath is a path in the repository, absolute, for tests that change
@@ -169,7 +171,7 @@ func TestShardsPartitionTheJobList(t *testing.T) {
 	for _, total := range []int{0, 1, 7, 33} {
 		jobs := make([]job, total)
 		for i := range jobs {
-			jobs[i].seed = uint64(i)
+			jobs[i].Seed = uint64(i)
 		}
 		for n := 1; n <= 5; n++ {
 			seen := make([]int, total)
@@ -183,13 +185,35 @@ func TestShardsPartitionTheJobList(t *testing.T) {
 					t.Errorf("%d jobs, shard %d/%d: %d jobs", total, i, n, len(part))
 				}
 				for _, j := range part {
-					seen[j.seed]++
+					seen[j.Seed]++
 				}
 			}
 			for k, c := range seen {
 				if c != 1 {
 					t.Errorf("%d jobs in %d shards: job %d in %d shards", total, n, k, c)
 				}
+			}
+		}
+	}
+}
+
+// The CLI's job list is the suite's (report.FullJobs, which the page's
+// Reproduce view runs), job for job and in order, each written under the
+// job's name.
+func TestReproduceRunsTheSuitesJobList(t *testing.T) {
+	models := repoPath(t, "assets/models")
+	for _, seeds := range []int{1, 3, 5} {
+		jobs, err := suiteJobs(models, "out", seeds, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := report.FullJobs(seeds, nil)
+		if len(jobs) != len(want) {
+			t.Fatalf("%d seeds: the CLI lists %d jobs, the suite %d", seeds, len(jobs), len(want))
+		}
+		for i, j := range jobs {
+			if j.Job != want[i] || j.path != filepath.Join("out", "runs", want[i].Name()+".json") || j.base == nil || j.base.Model.Workers != 1 {
+				t.Errorf("%d seeds, job %d: the CLI has %+v at %s, the suite %+v", seeds, i, j.Job, j.path, want[i])
 			}
 		}
 	}

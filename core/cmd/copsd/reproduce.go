@@ -16,21 +16,12 @@ import (
 	"github.com/copsdlab/copsd/core/report"
 )
 
-// The suite: every recipe on the rho 0.5 base; the control recipes on rho 0.
-var suiteModels = []struct {
-	name    string
-	recipes []string
-}{
-	{"base-rho50", nil}, // nil: every recipe
-	{"base-rho0", []string{"opsd-rkl", "copsd"}},
-}
-
-// job is one run of the suite.
+// job is one run of the suite with its base model opened.
 type job struct {
-	model, recipe, path string
-	seed                uint64
-	base                *pretrain.Base
-	rho                 float64
+	report.Job
+	path string
+	base *pretrain.Base
+	rho  float64
 }
 
 func runReproduce(args []string, stdout, stderr io.Writer) error {
@@ -88,32 +79,26 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	return writeSuite(suite, *out, stdout)
 }
 
-// suiteJobs lists the suite's runs, model by model, recipe by recipe, seed
-// by seed (only the filter's recipes when it is not empty): the job list
-// that -shard slices. parallel: the runs go in parallel, so each run's
-// kernels use one core.
+// suiteJobs opens the base models of the suite's job list (report.FullJobs:
+// model by model, recipe by recipe, seed by seed; only the filter's recipes
+// when it is not empty), the list that -shard slices. parallel: the runs go
+// in parallel, so each run's kernels use one core.
 func suiteJobs(models, out string, seeds int, filter map[string]bool, parallel bool) ([]job, error) {
 	var todo []job
-	for _, sm := range suiteModels {
-		base, err := pretrain.Open(filepath.Join(models, sm.name+".ckpt"))
-		if err != nil {
-			return nil, err
-		}
-		if parallel {
-			base.Model.Workers = 1 // parallel runs, not parallel kernels
-		}
-		recipes := sm.recipes
-		if recipes == nil {
-			recipes = distill.RecipeNames()
-		}
-		for _, r := range recipes {
-			if len(filter) > 0 && !filter[r] {
-				continue
+	bases := map[string]*pretrain.Base{}
+	for _, j := range report.FullJobs(seeds, filter) {
+		base := bases[j.Model]
+		if base == nil {
+			var err error
+			if base, err = pretrain.Open(filepath.Join(models, j.Model+".ckpt")); err != nil {
+				return nil, err
 			}
-			for s := 1; s <= seeds; s++ {
-				todo = append(todo, job{sm.name, r, filepath.Join(out, "runs", fmt.Sprintf("%s-%s-s%d.json", sm.name, r, s)), uint64(s), base, base.Meta.Config.World.Rho})
+			if parallel {
+				base.Model.Workers = 1 // parallel runs, not parallel kernels
 			}
+			bases[j.Model] = base
 		}
+		todo = append(todo, job{j, filepath.Join(out, "runs", j.Name()+".json"), base, base.Meta.Config.World.Rho})
 	}
 	return todo, nil
 }
@@ -132,25 +117,21 @@ func runJobs(todo []job, n, steps int, force, quiet bool, stderr io.Writer) ([]r
 	for range n {
 		wg.Go(func() {
 			for j := range next {
-				cfg, err := distill.Recipe(j.recipe)
-				if err != nil {
-					panic(err) // recipes were validated by the caller
+				cfg, err := j.Config(steps)
+				var rep *distill.Report
+				if err == nil {
+					rep, err = loadOrRun(j.path, force, cfg, func() (*distill.Report, error) {
+						return execute(j.base, j.Model, cfg, true, false, io.Discard, traceOptions{})
+					})
 				}
-				cfg.Seed = j.seed
-				if steps > 0 {
-					cfg.Steps = steps
-				}
-				rep, err := loadOrRun(j.path, force, cfg, func() (*distill.Report, error) {
-					return execute(j.base, j.model, cfg, true, false, io.Discard, traceOptions{})
-				})
 				mu.Lock()
 				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("%s %s seed %d: %w", j.model, j.recipe, j.seed, err)
+					firstErr = fmt.Errorf("%s %s seed %d: %w", j.Model, j.Recipe, j.Seed, err)
 				}
 				if err == nil {
-					runs = append(runs, report.Run{Model: j.model, Rho: j.rho, Report: rep})
+					runs = append(runs, report.Run{Model: j.Model, Rho: j.rho, Report: rep})
 					if !quiet {
-						fmt.Fprintf(stderr, "[%d/%d %4.0fs] %s %s seed %d: collapse %s\n", len(runs), len(todo), time.Since(start).Seconds(), j.model, j.recipe, j.seed, collapseString(rep))
+						fmt.Fprintf(stderr, "[%d/%d %4.0fs] %s %s seed %d: collapse %s\n", len(runs), len(todo), time.Since(start).Seconds(), j.Model, j.Recipe, j.Seed, collapseString(rep))
 					}
 				}
 				mu.Unlock()
@@ -191,12 +172,4 @@ func collapseString(r *distill.Report) string {
 		return "none"
 	}
 	return fmt.Sprintf("at step %d", *r.CollapseStep)
-}
-
-func reproduceCommand(seeds int, out string, steps int) string {
-	c := fmt.Sprintf("go run ./core/cmd/copsd reproduce -seeds %d -out %s", seeds, out)
-	if steps > 0 {
-		c += fmt.Sprintf(" -steps %d", steps)
-	}
-	return c
 }
