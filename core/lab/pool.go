@@ -88,6 +88,12 @@ type Pool struct {
 
 	waitFrom time.Time     // when Collect last found nothing to do but wait
 	waited   time.Duration // time spent waiting on helpers since the last step
+	sent     time.Time     // when the stage's works went out
+
+	// Timeout drops a helper that has not answered a stage's work this
+	// long after it went out (a worker the browser stopped, or one that
+	// hangs); a shard takes milliseconds.
+	Timeout time.Duration
 
 	// Lost says which helpers were dropped and why; Verified counts the
 	// helpers' grad outputs whose weights hash matched the trainer's.
@@ -97,7 +103,7 @@ type Pool struct {
 
 // NewPool is a pool of the trainer and helpers helpers, reached by send.
 func NewPool(helpers int, send func(helper int, m PoolMsg)) *Pool {
-	p := &Pool{send: send, alive: make([]bool, helpers)}
+	p := &Pool{send: send, alive: make([]bool, helpers), Timeout: 30 * time.Second}
 	for i := range p.alive {
 		p.alive[i] = true
 	}
@@ -136,6 +142,7 @@ func (p *Pool) start(runID int, modelName string, run *distill.Run) {
 func (p *Pool) Submit(works []distill.ShardWork) error {
 	p.works, p.outs = works, make([]distill.ShardOut, len(works))
 	p.got, p.owner, p.local = make([]bool, len(works)), make([]int, len(works)), nil
+	p.sent = time.Now()
 	if len(works) > 0 && works[0].Stage == distill.StageGrad {
 		p.want = p.run.WeightsHash()
 	}
@@ -179,8 +186,12 @@ func (p *Pool) Collect() ([]distill.ShardOut, bool, error) {
 		}
 		p.outs[i], p.got[i] = out, true
 	}
-	for _, g := range p.got {
+	for i, g := range p.got {
 		if !g {
+			if len(p.local) == 0 && time.Since(p.sent) > p.Timeout {
+				p.Drop(p.owner[i], fmt.Sprintf("no answer in %v", p.Timeout))
+				return nil, false, nil // its works are the trainer's now
+			}
 			if len(p.local) == 0 {
 				p.waitFrom = time.Now()
 			}

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/copsdlab/copsd/core/distill"
 )
@@ -70,6 +72,9 @@ func playWithPool(t *testing.T, d *Driver, f *fakePool, kill func(step int)) []S
 		if f != nil {
 			f.pump()
 		}
+		if d.WaitingOnPool() {
+			time.Sleep(time.Millisecond) // as the binding sleeps until a helper answers
+		}
 	}
 	return evs
 }
@@ -133,5 +138,33 @@ func TestPoolMatchesOneWorker(t *testing.T) {
 		if d1.E.run.run.WeightsHash() != d2.E.run.run.WeightsHash() {
 			t.Errorf("%s: the trainers' weights differ", recipe)
 		}
+	}
+}
+
+// A helper that stops answering (a worker the browser stopped) is dropped
+// after the pool's timeout, its works go to the trainer, and the run goes on
+// with the same bits.
+func TestPoolDropsASilentHelper(t *testing.T) {
+	ckpt := tinyCheckpoint(t)
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 3, 3, 3, 2, 0
+	play := func(silent bool) []StepEvent {
+		p := newPipeline(t, ckpt)
+		f := newFakePool(t, ckpt, 2)
+		f.pool.Timeout = 50 * time.Millisecond
+		f.dead[1] = silent
+		p.trainer.E.Pool = f.pool
+		p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+		p.do(Request{Op: OpPlay})
+		return playWithPool(t, p.trainer, f, nil)
+	}
+	want := play(false)
+	got := play(true)
+	last := got[len(got)-1]
+	if last.Workers != 2 || len(last.Lost) != 1 || !strings.Contains(last.Lost[0], "no answer") {
+		t.Errorf("a silent helper: %d workers, lost %q", last.Workers, last.Lost)
+	}
+	if stripPool(got) != stripPool(want) {
+		t.Error("with a silent helper dropped the steps differ")
 	}
 }

@@ -294,6 +294,12 @@ func (l *Lab) onStep(ev *lab.StepEvent) {
 	if ev.Memory != nil {
 		live.Memory = ev.Memory
 	}
+	if ev.Workers > 0 && ev.Workers != l.Engine.Workers {
+		l.Engine.Workers = ev.Workers
+		if n := len(ev.Lost); n > 0 {
+			l.Notice = &Notice{Text: "An engine worker stopped: " + ev.Lost[n-1] + ". The run's numbers do not change.", Error: true}
+		}
+	}
 	if len(ev.Probes) > 0 {
 		live.Probes, live.ProbeStep = ev.Probes, ev.Step
 		if l.Tokens.Probe >= len(ev.Probes) {

@@ -383,3 +383,15 @@ func TestEvaluationSplitsAcrossEvaluators(t *testing.T) {
 		}
 	}
 }
+
+// A helper the trainer dropped shows as a notice, and the worker count
+// follows the trainer's.
+func TestDroppedWorkerShowsANotice(t *testing.T) {
+	l, _ := booted(t, "")
+	l.Engine.Workers = 3
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: l.Live.RunID, Step: 1, Workers: 2,
+		Lost: []string{"worker 2 stopped (no answer in 30s); training goes on with 2"}}}, nil)
+	if l.Engine.Workers != 2 || l.Notice == nil || !strings.Contains(l.Notice.Text, "no answer") {
+		t.Fatalf("workers %d, notice %+v", l.Engine.Workers, l.Notice)
+	}
+}

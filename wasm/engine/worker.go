@@ -194,9 +194,10 @@ func (w *worker) loop() {
 		waiting := w.d.WaitingOnPool()
 		w.mu.Unlock()
 		if waiting {
-			select { // a helper's answer, or a pause
+			select { // a helper's answer, a pause, or time to check the helpers' deadline
 			case <-w.poolWake:
 			case <-w.wake:
+			case <-time.After(time.Second):
 			}
 			continue
 		}
