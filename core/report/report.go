@@ -115,38 +115,9 @@ func (s *Suite) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, " (%d samples per prompt after the last step and before the first, %d at the evaluations in between)", c.FinalEvalSamples, c.EvalSamples)
 	}
 	fmt.Fprintf(&b, ". `length` is the mean answer length on benign prompts (tokens), `entropy` the mean per-token entropy of the student's own samples (nats), `diversity` 1 − self-BLEU-4 across pairs of a prompt's samples.\n\n")
-	for _, model := range []string{"base-rho50", "base-rho0"} {
-		names := s.recipes(model)
-		if len(names) == 0 {
-			continue
-		}
-		rho := s.selectRuns(model, names[0])[0].Rho
-		fmt.Fprintf(&b, "## Recipes on %s (rho = %g)\n\n", model, rho)
-		b.WriteString("| recipe | " + joinNames() + " | collapsed |\n|---|" + strings.Repeat("---|", len(columns)+1) + "\n")
-		// The starting student: every run starts from the same base.
-		first := s.selectRuns(model, names[0])
-		b.WriteString("| *base (initial)* |")
-		for _, c := range columns {
-			fmt.Fprintf(&b, " %s |", statOf(values(first, func(r *distill.Report) float64 { return c.get(initialAsFinal(r)) })))
-		}
-		b.WriteString(" – |\n")
-		for _, name := range names {
-			runs := s.selectRuns(model, name)
-			fmt.Fprintf(&b, "| %s |", name)
-			for _, c := range columns {
-				fmt.Fprintf(&b, " %s |", statOf(values(runs, c.get)))
-			}
-			n := 0
-			for _, r := range runs {
-				if r.Report.CollapseStep != nil {
-					n++
-				}
-			}
-			fmt.Fprintf(&b, " %d/%d |\n", n, len(runs))
-		}
-		b.WriteString("\n")
+	for _, t := range s.Tables() {
+		t.markdown(&b)
 	}
-	s.writeTeacherRows(&b)
 	s.writeChecks(&b)
 	b.WriteString("## Figures\n\n")
 	for _, f := range figureFiles {
@@ -156,36 +127,10 @@ func (s *Suite) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
-func joinNames() string {
-	names := make([]string, len(columns))
-	for i, c := range columns {
-		names[i] = c.name
-	}
-	return strings.Join(names, " | ")
-}
-
 // initialAsFinal returns a copy of r whose Final is its Initial, so the table's
 // columns read the starting point.
 func initialAsFinal(r *distill.Report) *distill.Report {
 	c := *r
 	c.Final = r.Initial
 	return &c
-}
-
-func (s *Suite) writeTeacherRows(b *strings.Builder) {
-	b.WriteString("## Teacher versus student (rho = 0.5)\n\n")
-	b.WriteString("The teacher's own metrics with its constitution in context, against the distilled student's without it.\n\n")
-	b.WriteString("| recipe | teacher safety | student safety | teacher helpfulness | student helpfulness | teacher length | student length |\n|---|---|---|---|---|---|---|\n")
-	for _, name := range s.recipes("base-rho50") {
-		runs := s.selectRuns("base-rho50", name)
-		if runs[0].Report.Teacher == nil {
-			continue
-		}
-		tv := func(get func(r *distill.Report) float64) meanSD { return statOf(values(runs, get)) }
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", name,
-			tv(func(r *distill.Report) float64 { return r.Teacher.Safety }), tv(func(r *distill.Report) float64 { return r.Final.Safety }),
-			tv(func(r *distill.Report) float64 { return r.Teacher.Helpfulness }), tv(func(r *distill.Report) float64 { return r.Final.Helpfulness }),
-			tv(func(r *distill.Report) float64 { return r.Teacher.LengthBenign }), tv(func(r *distill.Report) float64 { return r.Final.LengthBenign }))
-	}
-	b.WriteString("\n")
 }
