@@ -1,6 +1,7 @@
 package state
 
 import (
+	"github.com/copsdlab/copsd/core/report"
 	"reflect"
 	"testing"
 )
@@ -89,5 +90,40 @@ func FuzzParseGoal(f *testing.F) {
 		if err != nil || !reflect.DeepEqual(again, g) {
 			t.Fatalf("%q: written %q, read back %v (%v)", s, g.String(), again, err)
 		}
+	})
+}
+
+// An imported bundle is foreign input: any bytes give runs or an error,
+// never a panic, and every run accepted is a run JSON under its own name.
+func FuzzReadBundle(f *testing.F) {
+	run := `{"model":"base-rho50","recipe":"opsd-rkl","seed":1,"config":{"steps":2},"steps":[{"step":0},{"step":1}]}`
+	f.Add(tarOf("report.md", "# r", "runs/base-rho50-opsd-rkl-s1.json", run))
+	f.Add(tarOf("runs/base-rho50-opsd-rkl-s2.json", run))
+	f.Add(tarOf("runs/x.json", "{}", "../runs/.json", run))
+	f.Add([]byte("PK\x03\x04"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		runs, err := ReadBundle(b)
+		if err != nil {
+			if runs != nil {
+				t.Fatalf("refused (%v) but gave runs", err)
+			}
+			return
+		}
+		if len(runs) == 0 {
+			t.Fatal("accepted a bundle without runs")
+		}
+		for name, data := range runs {
+			rep, err := DecodeReport(data)
+			if err != nil || (report.Job{Model: trimModel(rep.Model), Recipe: rep.Recipe, Seed: rep.Seed}).Name() != name {
+				t.Fatalf("accepted %s: %v", name, err)
+			}
+		}
+		var r Reproduce
+		if err := r.LoadBundle(b); err != nil || len(r.Rows) != len(runs) {
+			t.Fatalf("read but not loaded: %v", err)
+		}
+		r.Tables()
+		r.Claims()
 	})
 }

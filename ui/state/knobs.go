@@ -98,6 +98,10 @@ var knobs = []knob{
 	knob{key: "class", get: func(s *Settings) string { return s.Class }, set: setClass}.onPage(ptr("")),
 	knob{key: "goal", get: func(s *Settings) string { return s.Goal.String() }, set: setGoal}.onPage(ptr("")),
 	number("workers", &distill.Range{Lo: 0, Hi: MaxWorkers}, func(s *Settings) *int { return &s.Workers }, nil).onPage(ptr("0")),
+	knob{key: "view", get: func(s *Settings) string { return s.View }, set: setView}.onPage(ptr("")),
+	knob{key: "suite", get: func(s *Settings) string { return s.Suite }, set: setSuite}.onPage(ptr("")),
+	number("seeds", &distill.Range{Lo: 0, Hi: MaxSuiteSeeds}, func(s *Settings) *int { return &s.SuiteSeeds }, nil).onPage(ptr("0")),
+	number("rsteps", &distill.Range{Lo: 0, Hi: MaxSteps}, func(s *Settings) *int { return &s.SuiteSteps }, nil).onPage(ptr("0")),
 }
 
 // Bounds is the range the row key allows, for the page's inputs.
@@ -272,6 +276,33 @@ func setClass(s *Settings, v string) error {
 		return err
 	}
 	s.Class = c
+	return nil
+}
+
+// setView opens the main lab ("lab", written as no key) or the Reproduce
+// view.
+func setView(s *Settings, v string) error {
+	switch v {
+	case "lab", "":
+		s.View = ""
+	case ViewReproduce:
+		s.View = v
+	default:
+		return fmt.Errorf("unknown view %q (want lab or %s)", clip(v, 20), ViewReproduce)
+	}
+	return nil
+}
+
+// setSuite chooses the Reproduce view's suite (quick, written as no key).
+func setSuite(s *Settings, v string) error {
+	switch v {
+	case SuiteQuick, "":
+		s.Suite = ""
+	case SuiteFull, SuiteCustom:
+		s.Suite = v
+	default:
+		return fmt.Errorf("unknown suite %q (want %s, %s or %s)", clip(v, 20), SuiteQuick, SuiteFull, SuiteCustom)
+	}
 	return nil
 }
 

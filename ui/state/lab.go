@@ -77,8 +77,9 @@ type Lab struct {
 	Cons           ConsEditor
 	Guide          Guide
 	Board          Board
-	Teacher        Teacher // the class board's teacher view (teacher.go)
-	HoverStep      int     // the step the charts' read-outs show; -1: the latest
+	Teacher        Teacher   // the class board's teacher view (teacher.go)
+	Repro          Reproduce // the Reproduce view (reproduce.go)
+	HoverStep      int       // the step the charts' read-outs show; -1: the latest
 	Exporting      string
 	LastExport     string // what the last export offered, for the status line
 
@@ -140,6 +141,7 @@ func New(port Port, hash string) *Lab {
 	l.Cons.Draft = l.Settings.Constitution
 	l.Guide.Open = l.Settings.Guide
 	l.Board.ClassDraft = l.Settings.Class
+	l.initReproduce()
 	return l
 }
 

@@ -64,7 +64,19 @@ type Settings struct {
 	// (0: one per core but one, at most MaxWorkers). It changes speed
 	// only, never a number of the run; it is read once, as the page loads.
 	Workers int
+
+	// The Reproduce view (reproduce.go): View is "" for the main lab or
+	// ViewReproduce; Suite "" for the quick suite, else SuiteFull or
+	// SuiteCustom; SuiteSeeds the seeds it runs (0: seed 1 only); SuiteSteps
+	// each run's steps (0: its recipe's; fewer make a shortened suite).
+	View       string
+	Suite      string
+	SuiteSeeds int
+	SuiteSteps int
 }
+
+// ViewReproduce is the View of the Reproduce view (#v=1&view=reproduce).
+const ViewReproduce = "reproduce"
 
 // MaxWorkers caps the pool of engine Web Workers.
 const MaxWorkers = 8

@@ -247,7 +247,11 @@ func (l *Lab) ApplyHash(hash string) {
 		return
 	}
 	runChanged := s.runKey() != l.Settings.runKey()
+	suiteChanged := s.suiteKey() != l.Settings.suiteKey()
 	l.Settings = s
+	if suiteChanged && !l.Repro.Running {
+		l.initReproduce()
+	}
 	l.Cons.Draft, l.Cons.Check = s.Constitution, nil
 	l.Guide.Open = s.Guide
 	if s.Class != "" && s.Class != l.Board.Class {
@@ -259,6 +263,16 @@ func (l *Lab) ApplyHash(hash string) {
 	} else {
 		l.sendTransport()
 	}
+}
+
+// suiteKey is the part of the settings that lists the Reproduce view's
+// jobs.
+func (s Settings) suiteKey() string {
+	c := ""
+	if s.suiteName() == SuiteCustom {
+		c = s.Constitution
+	}
+	return fmt.Sprint(s.suiteName(), s.SuiteSeeds, s.SuiteSteps, c)
 }
 
 // runKey is the part of the settings that defines the run: the table's

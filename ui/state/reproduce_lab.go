@@ -1,0 +1,80 @@
+package state
+
+import "fmt"
+
+// The Reproduce view within the lab: its settings come from the link
+// (view, suite, seeds, rsteps, and c for the custom suite), its bundle goes
+// out and comes in through the page's Port.
+
+// suiteName is the suite the settings choose.
+func (s Settings) suiteName() string {
+	if s.Suite == "" {
+		return SuiteQuick
+	}
+	return s.Suite
+}
+
+// initReproduce lists the suite the settings choose (the quick one when
+// they cannot: a custom suite's constitution that does not parse, say).
+func (l *Lab) initReproduce() {
+	r := &l.Repro
+	r.Steps = l.Settings.SuiteSteps
+	if l.Settings.suiteName() == SuiteCustom {
+		r.Constitution = l.Settings.Constitution
+	}
+	if err := r.SetSuite(l.Settings.suiteName(), max(l.Settings.SuiteSeeds, 1)); err != nil {
+		r.SetSuite(SuiteQuick, 1)
+		r.Error = err.Error()
+	}
+}
+
+// SetView opens the main lab ("") or the Reproduce view.
+func (l *Lab) SetView(v string) {
+	if setView(&l.Settings, v) == nil {
+		l.syncURL()
+	}
+}
+
+// ChooseSuite lists another suite, or the same with other seeds; a custom
+// suite runs constitution. The link follows.
+func (l *Lab) ChooseSuite(suite string, seeds int, constitution string) {
+	r := &l.Repro
+	old := r.Constitution
+	if suite == SuiteCustom {
+		r.Constitution = constitution
+	}
+	if err := r.SetSuite(suite, seeds); err != nil {
+		r.Constitution, r.Error = old, err.Error()
+		return
+	}
+	setSuite(&l.Settings, suite)
+	l.Settings.SuiteSeeds = r.Seeds
+	if r.Seeds == 1 {
+		l.Settings.SuiteSeeds = 0
+	}
+	if suite == SuiteCustom {
+		l.Settings.Constitution = r.Constitution
+	}
+	l.syncURL()
+}
+
+// ExportSuite offers the finished runs' report.md and JSON as one tar file.
+func (l *Lab) ExportSuite() {
+	b, err := l.Repro.Bundle()
+	if err != nil {
+		l.Repro.Error = "Nothing to export: " + err.Error()
+		return
+	}
+	l.Port.Download(BundleName, "application/x-tar", b)
+	l.LastExport = fmt.Sprintf("%s (%d runs)", BundleName, l.Repro.Count(Done))
+}
+
+// ImportSuite shows a bundle's runs (read from a file the learner chose).
+func (l *Lab) ImportSuite(name string, data []byte, err error) {
+	if err == nil {
+		err = l.Repro.LoadBundle(data)
+	}
+	if err != nil {
+		l.Repro.Error = fmt.Sprintf("%s cannot be imported: %v", name, err)
+	}
+}
