@@ -11,6 +11,8 @@
 // Run it from the repository root (make bench does):
 //
 //	go run ./wasm/bench/benchbrowser [-reps 7] [-out build/bench.json] [-skip-native] [-only ref-opsd-d128,...]
+//	    [-lab=false] [-reproduce reduced|full|off]
+//	go run ./wasm/bench/benchbrowser -scaling-only ...
 //	go run ./wasm/bench/benchbrowser -tests-only
 //
 // It builds GOOS=js GOARCH=wasm binaries with -tags copsdsimd into a
@@ -33,6 +35,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +109,16 @@ type Output struct {
 	// multiply-then-add in registers, the peak of bit-exact SIMD128
 	// arithmetic) and "tile_4x8" (the matmul kernel's inner loop in L1).
 	Ceiling map[string]float64 `json:"ceiling"`
+	// Scaling: the sharded reference step natively (goroutines) and in
+	// Chromium (Web Workers), the lab's step natively (Run.UseWorkers) and
+	// on the page (its pool), at K = 1, 2, 4 workers; ScalingSummary per
+	// workload and place; ScalingSameBits: the sharded step's parameters
+	// agree for every K, replica and place.
+	Scaling         []ScaleRun `json:"scaling"`
+	ScalingSummary  []Scaling  `json:"scaling_summary"`
+	ScalingSameBits bool       `json:"scaling_same_bits"`
+	LabPage         *LabPage   `json:"lab_page,omitempty"`  // the default demo's collapse banner with 1 and 2 engine workers
+	Reproduce       *Reproduce `json:"reproduce,omitempty"` // copsd reproduce at -jobs 1 and 2
 }
 
 func main() {
@@ -114,6 +127,9 @@ func main() {
 	skipNative := flag.Bool("skip-native", false, "only the browser runs")
 	only := flag.String("only", "", "stepbench workloads (default all)")
 	timeout := flag.Duration("timeout", 30*time.Minute, "overall timeout")
+	lab := flag.Bool("lab", true, "the default demo's collapse banner with 1 and 2 engine workers (needs make web)")
+	repro := flag.String("reproduce", "reduced", "copsd reproduce at -jobs 1 and 2 on the reduced suite, the full one, or off")
+	scalingOnly := flag.Bool("scaling-only", false, "only the workloads over several workers, the demo's banner and copsd reproduce")
 	testsOnly := flag.Bool("tests-only", false, "only the bit-exactness tests of core/model and core/num in Chromium, both kernel paths")
 	flag.Parse()
 	if *testsOnly {
@@ -128,13 +144,20 @@ func main() {
 		}
 		return
 	}
-	if err := run(*reps, *out, *only, *skipNative, *timeout); err != nil {
+	if *scalingOnly {
+		if err := runScaling(*reps, *out, *lab, *repro, *timeout); err != nil {
+			fmt.Fprintln(os.Stderr, "benchbrowser:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*reps, *out, *only, *skipNative, *lab, *repro, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "benchbrowser:", err)
 		os.Exit(1)
 	}
 }
 
-func run(reps int, outPath, only string, skipNative bool, timeout time.Duration) error {
+func run(reps int, outPath, only string, skipNative, lab bool, repro string, timeout time.Duration) error {
 	if _, err := os.Stat("core/model/simd/kernels.wasm"); err != nil {
 		return errors.New("run from the repository root")
 	}
@@ -161,7 +184,11 @@ func run(reps int, outPath, only string, skipNative bool, timeout time.Duration)
 		// the Go kernels the browser falls back to, compiled natively.
 		for _, key := range []string{"native", "native-purego"} {
 			logf("%s: stepbench", key)
-			b, err := command(".", filepath.Join(dir, "stepbench-"+key), append(stepArgs, "-ckpt", "assets/models/base-rho0.ckpt")...)
+			sargs := append(slices.Clone(stepArgs), "-ckpt", "assets/models/base-rho0.ckpt")
+			if key == "native-purego" {
+				sargs = append(sargs, "-no-scaling")
+			}
+			b, err := command(".", filepath.Join(dir, "stepbench-"+key), sargs...)
 			if err != nil {
 				return err
 			}
@@ -170,6 +197,9 @@ func run(reps int, outPath, only string, skipNative bool, timeout time.Duration)
 				return fmt.Errorf("%s stepbench output: %w", key, err)
 			}
 			steps[key] = r
+			if key == "native" {
+				o.Scaling = append(o.Scaling, nativeScaling(r)...)
+			}
 			logf("%s: matmul benchmarks", key)
 			args := []string{"test", "-run", "^$", "-bench", matmulPattern, "-benchtime", "300ms", "./core/model"}
 			if key == "native-purego" {
@@ -228,6 +258,9 @@ func run(reps int, outPath, only string, skipNative bool, timeout time.Duration)
 		}
 		steps[key] = sr
 	}
+	if err := scalingPart(&o, ctx, dir, reps, lab, repro, closePage); err != nil {
+		return err
+	}
 	o.LoadAvg += " -> " + loadavg()
 
 	// Same bits: every workload's hash agrees across every run.
@@ -248,14 +281,12 @@ func run(reps int, outPath, only string, skipNative bool, timeout time.Duration)
 		o.Matmul[k] = v
 	}
 	printTable(o, steps, matmul)
-	if err := os.MkdirAll(filepath.Dir(outPath), 0o755); err != nil {
+	printScaling(o)
+	printLabPage(o.LabPage)
+	printReproduce(o.Reproduce)
+	if err := writeOutput(o, outPath); err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(o, "", "  ")
-	if err := os.WriteFile(outPath, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("\nJSON: %s\n", outPath)
 	for k, t := range o.Tests {
 		if !t.Passed {
 			return fmt.Errorf("core/model or core/num tests failed in %s:\n%s", k, t.Output)
@@ -263,6 +294,26 @@ func run(reps int, outPath, only string, skipNative bool, timeout time.Duration)
 	}
 	if !o.SameBits {
 		return errors.New("the trained parameters differ between native and Chromium, or between the kernel paths")
+	}
+	return nil
+}
+
+// writeOutput writes o as JSON to path; it fails when the bits of the
+// runs over several workers disagree.
+func writeOutput(o Output, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(o, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\nJSON: %s\n", path)
+	if !o.ScalingSameBits {
+		return errors.New("the sharded step's parameters differ between numbers of workers, replicas or places")
+	}
+	if o.Reproduce != nil && !o.Reproduce.SameRuns {
+		return errors.New("copsd reproduce wrote different runs at -jobs 1 and -jobs 2")
 	}
 	return nil
 }
@@ -281,6 +332,7 @@ func build(dir string, testsOnly bool) error {
 		args []string
 	}{
 		{wasmEnv, []string{"build", "-tags", "copsdsimd", "-o", filepath.Join(dir, "stepbench.wasm"), "./wasm/bench/stepbench"}},
+		{wasmEnv, []string{"build", "-tags", "copsdsimd", "-o", filepath.Join(dir, "shardbench.wasm"), "./wasm/bench/shardbench"}},
 		{nil, []string{"build", "-o", filepath.Join(dir, "stepbench-native"), "./wasm/bench/stepbench"}},
 		{nil, []string{"build", "-tags", "purego", "-o", filepath.Join(dir, "stepbench-native-purego"), "./wasm/bench/stepbench"}},
 	}
@@ -307,6 +359,7 @@ func build(dir string, testsOnly bool) error {
 		"core/model/simd/kernels.wasm": "kernels.wasm",
 		"wasm/bench/web/index.html":    "index.html",
 		"wasm/bench/web/runner.js":     "runner.js",
+		"wasm/bench/web/shards.js":     "shards.js",
 		"assets/models/base-rho0.ckpt": "base-rho0.ckpt",
 	}
 	if !testsOnly {
@@ -496,107 +549,6 @@ func gflops(out string) map[string]float64 {
 		}
 	}
 	return m
-}
-
-func printTable(o Output, steps map[string]stepReport, matmul map[string]map[string]float64) {
-	cols := []string{"native", "native-purego", "chromium-simd", "chromium-go"}
-	fmt.Printf("\n%s\nload average %s; medians of %d steps, ms\n\n", o.Browser, o.LoadAvg, o.Reps)
-	fmt.Printf("%-18s %8s %8s %14s %12s %9s %10s %10s  %s\n", "workload", "native", "purego", "chromium+simd", "chromium-go", "simd gain", "go/native", "go/purego", "same bits")
-	var names []string
-	for _, c := range cols {
-		for _, w := range steps[c].Results {
-			if !contains(names, w.Name) {
-				names = append(names, w.Name)
-			}
-		}
-	}
-	for _, n := range names {
-		ms := map[string]float64{}
-		hs := map[string]string{}
-		for _, c := range cols {
-			for _, w := range steps[c].Results {
-				if w.Name == n {
-					ms[c], hs[c] = w.MedianMs, w.Hash
-				}
-			}
-		}
-		same := "yes"
-		for _, c := range cols {
-			if hs[c] != "" && hs[c] != hs["chromium-simd"] {
-				same = "NO"
-			}
-		}
-		fmt.Printf("%-18s %8s %8s %14s %12s %9s %10s %10s  %s\n", n, num(ms["native"]), num(ms["native-purego"]), num(ms["chromium-simd"]), num(ms["chromium-go"]),
-			ratio(ms["chromium-go"], ms["chromium-simd"]), ratio(ms["chromium-go"], ms["native"]), ratio(ms["chromium-go"], ms["native-purego"]), same)
-	}
-	fmt.Printf("\nreference OPSD step by phase, ms (rollouts / teacher / update)\n")
-	for _, n := range names {
-		line := ""
-		for _, c := range cols {
-			for _, w := range steps[c].Results {
-				if w.Name == n && len(w.PhaseMs) > 0 {
-					line += fmt.Sprintf("   %s %.1f / %.1f / %.1f", c, w.PhaseMs["rollouts"], w.PhaseMs["teacher"], w.PhaseMs["update"])
-				}
-			}
-		}
-		if line != "" {
-			fmt.Printf("%-18s%s\n", n, line)
-		}
-	}
-	fmt.Printf("\n%-26s %8s %8s %14s %12s   (GFLOP/s)\n", "matmul", "native", "purego", "chromium+simd", "chromium-go")
-	var mm []string
-	for _, c := range cols {
-		for k := range matmul[c] {
-			if !contains(mm, k) {
-				mm = append(mm, k)
-			}
-		}
-	}
-	sortStrings(mm)
-	for _, k := range mm {
-		fmt.Printf("%-26s %8s %8s %14s %12s\n", k, num(matmul["native"][k]), num(matmul["native-purego"][k]), num(matmul["chromium-simd"][k]), num(matmul["chromium-go"][k]))
-	}
-	if o.Ceiling != nil {
-		fmt.Printf("\nceiling of bit-exact SIMD128 in Chromium (GFLOP/s): unfused f32x4 mul+add in registers %.1f, the 4x8 tile loop in L1 %.1f\n",
-			o.Ceiling["chains"], o.Ceiling["tile_4x8"])
-	}
-	fmt.Println()
-	for _, c := range []string{"chromium-simd", "chromium-go"} {
-		t := o.Tests[c]
-		fmt.Printf("core/model and core/num tests in %s: passed %v (%d tests, SIMD kernels in use: %v)\n", c, t.Passed, len(t.Tests), t.SIMDActive)
-	}
-	fmt.Printf("trained parameters identical natively and in Chromium on both kernel paths: %v\n", o.SameBits)
-}
-
-func num(v float64) string {
-	if v == 0 {
-		return "-"
-	}
-	return strconv.FormatFloat(v, 'f', 1, 64)
-}
-
-func ratio(a, b float64) string {
-	if a == 0 || b == 0 {
-		return "-"
-	}
-	return strconv.FormatFloat(a/b, 'f', 2, 64) + "x"
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 func command(dir, name string, args ...string) ([]byte, error) {

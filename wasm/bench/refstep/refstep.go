@@ -179,17 +179,7 @@ func (o *OPSD) Update() float64 {
 	for b := range B {
 		for k := range s.Response {
 			off := (b*T + s.PromptLen - 1 + k) * V
-			num.LogProbs64(o.ls, o.ps, lg[off:off+V])
-			num.LogProbs64(o.lt, o.pt, o.tLogits[off:off+V])
-			var kl float64
-			for v := range V {
-				kl += o.ps[v] * (o.ls[v] - o.lt[v])
-			}
-			div += kl
-			out := d[off : off+V]
-			for v := range V {
-				out[v] = float32(o.ps[v] * (o.ls[v] - o.lt[v] - kl) * scale)
-			}
+			div += reverseKL(o.ls, o.lt, o.ps, o.pt, lg[off:off+V], o.tLogits[off:off+V], d[off:off+V], scale)
 		}
 	}
 	m.ZeroGrad()

@@ -1,6 +1,7 @@
 package refstep
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -136,5 +137,89 @@ func BenchmarkTeacherPrefixCache(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
 		})
+	}
+}
+
+// TestShardedSameBitsForAnyWorkers takes sharded reference steps with 1 to
+// 4 goroutines, and with separate replicas that exchange their shards'
+// gradients as the browser benchmark's Web Workers do, and requires the
+// same parameters, bit for bit, everywhere; and that the steps train.
+func TestShardedSameBitsForAnyWorkers(t *testing.T) {
+	s := Shape{Name: "tiny", Model: model.Config{Vocab: 23, Ctx: 32, Dim: 16, Layers: 1, Heads: 2},
+		Prompts: 4, G: 2, PromptLen: 3, Response: 5, Prefix: 7}
+	const steps = 3
+	var want uint64
+	for k := 1; k <= 4; k++ {
+		o, err := NewSharded(s, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := model.HashFloats(o.Student.Params())
+		o.UseWorkers(k)
+		for range steps {
+			if div := o.Step(); math.IsNaN(div) || math.IsInf(div, 0) || div < 0 {
+				t.Fatalf("%d workers: divergence %v", k, div)
+			}
+		}
+		h := model.HashFloats(o.Student.Params())
+		if h == before {
+			t.Fatalf("%d workers: the steps left the parameters unchanged", k)
+		}
+		if k == 1 {
+			want = h
+		} else if h != want {
+			t.Fatalf("%d workers: parameters hash %016x, want %016x (1 worker)", k, h, want)
+		}
+	}
+	// Three replicas, shard i on replica i mod 3; each applies every shard's gradient.
+	var reps []*Sharded
+	for range 3 {
+		o, err := NewSharded(s, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, o)
+	}
+	for step := range steps {
+		grads := make([][]float32, s.Prompts)
+		for i := range grads {
+			g, _ := reps[i%3].Shard(step, i)
+			grads[i] = append([]float32(nil), g...)
+		}
+		for _, o := range reps {
+			if err := o.Apply(grads); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, o := range reps {
+		if h := model.HashFloats(o.Student.Params()); h != want {
+			t.Fatalf("replica %d: parameters hash %016x, want %016x", i, h, want)
+		}
+	}
+	if err := reps[0].Apply(make([][]float32, 1)); err == nil {
+		t.Fatal("Apply took one gradient for four shards")
+	}
+}
+
+// BenchmarkShardedStep times the sharded reference step with 1 and 2
+// goroutines.
+func BenchmarkShardedStep(b *testing.B) {
+	for _, s := range Shapes {
+		for _, k := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", s.Name, k), func(b *testing.B) {
+				o, err := NewSharded(s, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				o.UseWorkers(k)
+				o.Step()
+				b.ResetTimer()
+				for b.Loop() {
+					o.Step()
+				}
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/step")
+			})
+		}
 	}
 }

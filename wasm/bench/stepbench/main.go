@@ -3,12 +3,14 @@
 // GOOS=js GOARCH=wasm, in a Web Worker (wasm/bench/web/runner.js), with or
 // without the SIMD kernels; wasm/bench/benchbrowser drives both.
 //
-//	stepbench [-reps 7] [-only ref-opsd-d128,...] [-ckpt assets/models/base-rho0.ckpt]
+//	stepbench [-reps 7] [-only ref-opsd-d128,...] [-ckpt assets/models/base-rho0.ckpt] [-no-scaling]
 //
 // Each workload takes one untimed step, then -reps timed steps; it reports
 // every step's milliseconds, their median, and a hash of the trained
 // parameters after all steps, which must be the same on every platform and
-// kernel path.
+// kernel path. The workloads named NAME@K run on K goroutines (natively
+// only: a Web Worker has one thread) and must end with the hash of the
+// same workload on one worker.
 package main
 
 import (
@@ -33,6 +35,7 @@ import (
 // Result is one workload's timing.
 type Result struct {
 	Name     string             `json:"name"`
+	Workers  int                `json:"workers,omitempty"`
 	What     string             `json:"what"`
 	Ms       []float64          `json:"ms"`
 	MedianMs float64            `json:"median_ms"`
@@ -53,12 +56,39 @@ type workload struct {
 	name, what string
 	setup      func(ckpt []byte) (step func(), params func() []float32, err error)
 	needsCkpt  bool
+	workers    int                  // goroutines (0: one); over one: native only
 	phases     map[string][]float64 // filled by step, when it times its phases
 }
 
 var workloads = []workload{
-	refOPSD("d128"), refOPSD("d64"), refPretrain("d128"), refPretrain("d64"),
-	{name: "lab-opsd", what: "core/distill opsd-rkl step on base-rho0 (d=64, 2 layers; 4 prompts x 8 samples, probes)", needsCkpt: true,
+	refOPSD("d128"), refOPSD("d64"), refPretrain("d128"), refPretrain("d64"), labOPSD(1),
+	{name: "lab-pretrain", what: "core/pretrain step with its defaults (d=64, 2 layers, 32 documents)",
+		setup: func([]byte) (func(), func() []float32, error) {
+			tr, err := pretrain.New(pretrain.Config{Seed: 1, Steps: 1000})
+			if err != nil {
+				return nil, nil, err
+			}
+			tr.Model.Workers = 1
+			return func() { tr.Step() }, tr.Model.Params, nil
+		}},
+	// Scaling over workers (goroutines), native only: a Web Worker runs
+	// one thread; the browser's workers are wasm/bench/web/shards.js's.
+	refSharded("d128", 1), refSharded("d128", 2), refSharded("d128", 4),
+	refSharded("d64", 1), refSharded("d64", 2), refSharded("d64", 4),
+	labOPSD(2), labOPSD(4),
+}
+
+// ScaleName is the name of a workload's run on k workers.
+func ScaleName(base string, k int) string { return fmt.Sprintf("%s@%d", base, k) }
+
+// labOPSD is the lab's default step on k goroutines (Run.UseWorkers); "lab-opsd" with one.
+func labOPSD(k int) workload {
+	name := "lab-opsd"
+	if k > 1 {
+		name = ScaleName(name, k)
+	}
+	return workload{name: name, needsCkpt: true, workers: k,
+		what: fmt.Sprintf("core/distill opsd-rkl step on base-rho0 (d=64, 2 layers; 4 prompts x 8 samples = 4 shards, probes), %d worker(s)", k),
 		setup: func(ckpt []byte) (func(), func() []float32, error) {
 			base, err := pretrain.DecodeBytes(ckpt)
 			if err != nil {
@@ -73,23 +103,29 @@ var workloads = []workload{
 			if err != nil {
 				return nil, nil, err
 			}
-			run.Student.Workers, run.Teacher.Workers = 1, 1
+			run.UseWorkers(k)
 			step := func() {
 				if _, err := run.Step(); err != nil {
 					panic(err)
 				}
 			}
 			return step, run.Student.Params, nil
-		}},
-	{name: "lab-pretrain", what: "core/pretrain step with its defaults (d=64, 2 layers, 32 documents)",
+		}}
+}
+
+// refSharded is the sharded reference OPSD step (refstep.Sharded) on k goroutines.
+func refSharded(shape string, k int) workload {
+	s, _ := refstep.ShapeByName(shape)
+	return workload{name: ScaleName("ref-sharded-"+shape, k), workers: k,
+		what: fmt.Sprintf("the reference OPSD step at d=%d in %d shards (a prompt with its %d samples each), %d worker(s)", s.Model.Dim, s.Prompts, s.G, k),
 		setup: func([]byte) (func(), func() []float32, error) {
-			tr, err := pretrain.New(pretrain.Config{Seed: 1, Steps: 1000})
+			o, err := refstep.NewSharded(s, 1)
 			if err != nil {
 				return nil, nil, err
 			}
-			tr.Model.Workers = 1
-			return func() { tr.Step() }, tr.Model.Params, nil
-		}},
+			o.UseWorkers(k)
+			return func() { o.Step() }, o.Student.Params, nil
+		}}
 }
 
 func refOPSD(shape string) workload {
@@ -133,12 +169,16 @@ func refPretrain(shape string) workload {
 func main() {
 	reps := flag.Int("reps", 7, "timed steps per workload")
 	only := flag.String("only", "", "comma-separated workloads (default all)")
+	noScaling := flag.Bool("no-scaling", false, "skip the workloads on more than one worker")
 	ckptPath := flag.String("ckpt", "assets/models/base-rho0.ckpt", "base checkpoint for lab-opsd: a file, or an http(s) URL")
 	flag.Parse()
 	rep := Report{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, SIMD: os.Getenv("COPSD_SIMD_ACTIVE"), Reps: *reps}
 	var ckpt []byte
 	for _, w := range workloads {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), w.name) {
+			continue
+		}
+		if w.workers > 1 && (runtime.GOOS == "js" || *noScaling) {
 			continue
 		}
 		if w.needsCkpt && ckpt == nil {
@@ -155,7 +195,7 @@ func main() {
 		for k := range w.phases {
 			delete(w.phases, k)
 		}
-		r := Result{Name: w.name, What: w.what}
+		r := Result{Name: w.name, What: w.what, Workers: w.workers}
 		for range *reps {
 			t0 := time.Now()
 			step()

@@ -1,0 +1,92 @@
+//go:build !js
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Reproduce is `copsd reproduce`'s wall time at -jobs 1 and -jobs 2.
+type Reproduce struct {
+	Args     string             `json:"args"`      // the suite (without -jobs and -out)
+	Seconds  map[string]float64 `json:"seconds"`   // "jobs=1", "jobs=2"
+	Ratio    float64            `json:"ratio"`     // jobs=2 over jobs=1
+	SameRuns bool               `json:"same_runs"` // every run's JSON and the report byte for byte the same
+}
+
+// suites: the reduced suite make bench times by default (about 5 minutes
+// here), and the whole one (-seeds 3: about 18 min at -jobs 2 here).
+var suites = map[string][]string{
+	"reduced": {"-seeds", "1", "-steps", "30", "-recipes", "opsd-rkl,opsd-fkl,copsd,grpo"},
+	"full":    {"-seeds", "3"},
+}
+
+// reproduce times `copsd reproduce` on the suite at -jobs 1 and 2, each
+// into a fresh directory, and compares their outputs.
+func reproduce(dir, suite string) (*Reproduce, error) {
+	args, ok := suites[suite]
+	if !ok {
+		return nil, fmt.Errorf("-reproduce %q: want reduced, full or off", suite)
+	}
+	exe := filepath.Join(dir, "copsd")
+	if b, err := exec.Command("go", "build", "-o", exe, "./core/cmd/copsd").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building copsd: %v\n%s", err, b)
+	}
+	r := &Reproduce{Args: "copsd reproduce " + strings.Join(args, " "), Seconds: map[string]float64{}, SameRuns: true}
+	var outs []string
+	for _, jobs := range []int{1, 2} {
+		out := filepath.Join(dir, "reproduce-jobs"+strconv.Itoa(jobs))
+		logf("copsd reproduce %s -jobs %d (load %s)", strings.Join(args, " "), jobs, loadavg())
+		c := exec.Command(exe, append([]string{"reproduce", "-q", "-jobs", strconv.Itoa(jobs), "-out", out}, args...)...)
+		t0 := time.Now()
+		if b, err := c.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("copsd reproduce -jobs %d: %v\n%s", jobs, err, b)
+		}
+		r.Seconds["jobs="+strconv.Itoa(jobs)] = time.Since(t0).Seconds()
+		outs = append(outs, out)
+	}
+	r.Ratio = r.Seconds["jobs=2"] / r.Seconds["jobs=1"]
+	same, err := sameTree(outs[0], outs[1])
+	if err != nil {
+		return nil, err
+	}
+	r.SameRuns = same
+	return r, nil
+}
+
+// sameTree says whether two directories hold the same files, byte for byte.
+func sameTree(a, b string) (bool, error) {
+	same := true
+	err := filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(a, p)
+		x, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		y, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil || !bytes.Equal(x, y) {
+			logf("reproduce: %s differs between -jobs 1 and -jobs 2", rel)
+			same = false
+		}
+		return nil
+	})
+	return same, err
+}
+
+func printReproduce(r *Reproduce) {
+	if r == nil {
+		return
+	}
+	fmt.Printf("\n%s: -jobs 1 %.0f s, -jobs 2 %.0f s (%.2fx); the same runs and report: %v\n",
+		r.Args, r.Seconds["jobs=1"], r.Seconds["jobs=2"], r.Ratio, r.SameRuns)
+}

@@ -1,0 +1,51 @@
+// A Web Worker that holds one replica of the sharded reference OPSD step
+// (shardbench.wasm, with the SIMD128 kernels bound when asked), for the
+// page's runShards. Messages in:
+//
+//   {cmd: "boot", wasm, argv, simd}  -> {type: "ready", shards, simd} or {type: "error", err}
+//   {cmd: "step", step, shards: [s, ...]} -> {type: "grad", shard, buf, div} per shard (buf transferred)
+//   {cmd: "apply", grads: [buf, ...]}  -> {type: "applied", err}
+//   {cmd: "hash"}                      -> {type: "hash", hash}
+"use strict";
+importScripts("wasm_exec.js", "copsdsimd.js");
+
+let logs = "";
+const dec = new TextDecoder();
+globalThis.fs.writeSync = (fd, buf) => { logs += dec.decode(buf); return buf.length; };
+
+onmessage = async (e) => {
+  const m = e.data;
+  try {
+    switch (m.cmd) {
+    case "boot": {
+      const go = new Go();
+      go.argv = [m.wasm, ...(m.argv || [])];
+      go.exit = (code) => postMessage({ type: "error", err: "shardbench exited with code " + code + ": " + logs });
+      const simd = CopsdSIMD.install(go.importObject);
+      const [goModule, kernels] = await Promise.all([
+        WebAssembly.compileStreaming(fetch(m.wasm)),
+        m.simd ? WebAssembly.compileStreaming(fetch("kernels.wasm")) : null,
+      ]);
+      const inst = await WebAssembly.instantiate(goModule, go.importObject);
+      const active = m.simd ? await simd.bind(inst, kernels) : false;
+      globalThis.shardReady = (n) => postMessage({ type: "ready", shards: n, simd: active, simdError: simd.error || "" });
+      go.run(inst).catch((x) => postMessage({ type: "error", err: String((x && x.stack) || x) + logs }));
+      break;
+    }
+    case "step":
+      for (const s of m.shards) {
+        const r = shardDo(m.step, s);
+        postMessage({ type: "grad", shard: s, buf: r.buf, div: r.div }, [r.buf]);
+      }
+      break;
+    case "apply":
+      postMessage({ type: "applied", err: shardApply(m.grads) });
+      break;
+    case "hash":
+      postMessage({ type: "hash", hash: shardHash() });
+      break;
+    }
+  } catch (x) {
+    postMessage({ type: "error", err: String((x && x.stack) || x) + logs });
+  }
+};
