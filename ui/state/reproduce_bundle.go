@@ -4,14 +4,17 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/report"
 )
 
@@ -186,18 +189,36 @@ func (r *Reproduce) LoadBundle(data []byte) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(runs))
-	for n := range runs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	rows := make([]*ReproRow, 0, len(names))
-	for _, n := range names {
-		rep, _ := DecodeReport(runs[n]) // read once by ReadBundle
+	rows := make([]*ReproRow, 0, len(runs))
+	for _, data := range runs {
+		rep, _ := DecodeReport(data) // read once by ReadBundle
 		row := &ReproRow{Job: report.Job{Model: trimModel(rep.Model), Recipe: rep.Recipe, Seed: rep.Seed},
-			Config: rep.Config, Status: Done, JSON: runs[n], Report: &rep}
+			Config: rep.Config, Status: Done, JSON: data, Report: &rep}
 		rows = append(rows, row)
 	}
+	// The suites' order: model by model, recipe by recipe, seed by seed.
+	sort.Slice(rows, func(i, j int) bool { return jobLess(rows[i].Job, rows[j].Job) })
 	r.Suite, r.Rows, r.Error = SuiteBundle, rows, ""
 	return nil
+}
+
+// jobLess orders jobs as the suites list them: by base model (the full
+// suite's order, then by name), recipe (distill.RecipeNames, then by
+// name) and seed.
+func jobLess(a, b report.Job) bool {
+	rank := func(list []string, x string) int {
+		if i := slices.Index(list, x); i >= 0 {
+			return i
+		}
+		return len(list)
+	}
+	var models []string
+	for _, m := range report.SuiteModels {
+		models = append(models, m.Name)
+	}
+	recipes := distill.RecipeNames()
+	return cmp.Or(
+		cmp.Compare(rank(models, a.Model), rank(models, b.Model)), cmp.Compare(a.Model, b.Model),
+		cmp.Compare(rank(recipes, a.Recipe), rank(recipes, b.Recipe)), cmp.Compare(a.Recipe, b.Recipe),
+		cmp.Compare(a.Seed, b.Seed)) < 0
 }

@@ -417,6 +417,13 @@ func TestBundleImportShowsItsRuns(t *testing.T) {
 	if other.Repro.Error != "" || other.Repro.Suite != SuiteBundle || other.Repro.Count(Done) != 3 {
 		t.Fatalf("import: %q, %d done", other.Repro.Error, other.Repro.Count(Done))
 	}
+	var order []string
+	for _, row := range other.Repro.Rows {
+		order = append(order, row.Job.Name())
+	}
+	if want := []string{"base-rho50-opsd-rkl-s1", "base-rho50-copsd-s1", "base-rho0-opsd-rkl-s1"}; !slices.Equal(order, want) {
+		t.Errorf("imported rows %v, want the suites' order %v", order, want)
+	}
 	if b, _ := other.Repro.Bundle(); !bytes.Equal(b, tarball) {
 		t.Error("the imported runs export another bundle")
 	}

@@ -507,14 +507,19 @@ func (b *bridge) ReadFile(input vjs.Value, done func(name string, data []byte, e
 	name := f.Get("name").String()
 	js.Value(input).Set("value", "") // choosing the same file again fires change again
 	if size := f.Get("size").Int(); size > 8<<20 {
-		b.queue(func() { done(name, nil, fmt.Errorf("the file is %d MB; a run JSON is far smaller", size>>20)) })
+		b.queue(func() {
+			done(name, nil, fmt.Errorf("the file is %d MB; a run JSON or a suite's bundle is far smaller", size>>20))
+		})
 		return
 	}
 	go func() {
-		text, err := jsawait.Await(f.Call("text"))
+		// The file's bytes as they are (a bundle is binary), not text.
+		buf, err := jsawait.Await(f.Call("arrayBuffer"))
 		var data []byte
 		if err == nil {
-			data = []byte(text.String())
+			arr := js.Global().Get("Uint8Array").New(buf)
+			data = make([]byte, arr.Length())
+			js.CopyBytesToGo(data, arr)
 		}
 		b.queue(func() { done(name, data, err) })
 	}()

@@ -27,6 +27,8 @@ func Run() {
 	l := state.New(b, loc.Get("hash").String())
 	l.PageURL = loc.Get("origin").String() + loc.Get("pathname").String()
 	b.lab = l
+	// The Reproduce view's finished runs, kept in this browser.
+	l.Repro.Attach(nil, newIDBStore(b))
 
 	buildEnv, err := vugu.NewBuildEnv(env)
 	if err != nil {
