@@ -40,7 +40,9 @@
 //     (core/diag/diag.go);
 //   - a measurement of each training step's rollouts (like refusal_rate): a
 //     field of distill.TrainMetrics (core/distill/run.go), filled in by
-//     rolloutMetrics, fullVocabGrad or sampledTokens (core/distill/update.go).
+//     rolloutMetrics, or, when it sums over the sampled positions, by
+//     fullVocabGrad or sampledTokens (core/distill/update.go) into a field
+//     of ShardSums that Run.fold divides (see "Shards" below).
 //
 // The run JSON then carries it with no more work: the report builder
 // (distill.NewReport, AddStep, AddEval in core/distill/session.go) files
@@ -51,6 +53,19 @@
 // Metrics are part of its API (serve/board/board.go, API.md) and change only
 // with it. Note the metric in the README's description of `eval -json` when
 // it is an eval metric.
+//
+// # Shards
+//
+// A step's work is split into shards that the config alone fixes, one per
+// prompt with its G rollouts (core/distill/shard.go): a shard draws its
+// random numbers from its own stream, computes its gradient on a replica,
+// and the shards' gradients and sums are added in shard order. An
+// evaluation is split into chunks of held-out prompts the same way
+// (diag.EvaluateChunk, Combine). Any number of goroutines (Run.UseWorkers)
+// or Web Workers (lab.Pool) then gives the same bits. So a new quantity
+// summed over positions or answers is summed per shard or chunk and the
+// partial sums are added in order: never one running sum across shards,
+// and never a random number drawn from a stream another shard shares.
 //
 // # Adding a chart
 //

@@ -214,7 +214,7 @@ func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartVie
 			return
 		}
 		var b strings.Builder
-		for _, p := range pts {
+		for _, p := range envelope(pts, maxLinePoints) {
 			fmt.Fprintf(&b, "%s,%s ", f1(x(p.Step)), f1(y(p.V)))
 		}
 		l := polyline{points: b.String(), color: color, width: "1.25", opacity: "1", ghost: ghost}
@@ -269,6 +269,40 @@ func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartVie
 		v.summary += fmt.Sprintf(" · collapsed at step %d", *cs)
 	}
 	return v
+}
+
+// maxLinePoints bounds the points of a drawn line: the plot is 392 units
+// wide, so a long run's line keeps, per bucket of steps, its lowest and
+// highest value (in step order), and looks the same at a bounded size. The
+// read-outs use every point.
+const maxLinePoints = 400
+
+// envelope is pts, or, when there are more than limit, the lowest and the
+// highest point of each of limit/2 buckets of consecutive points, in step
+// order: a line with the same extremes in every bucket.
+func envelope(pts []state.Point, limit int) []state.Point {
+	if len(pts) <= limit {
+		return pts
+	}
+	buckets := limit / 2
+	out := make([]state.Point, 0, limit)
+	for b := range buckets {
+		lo, hi := b*len(pts)/buckets, (b+1)*len(pts)/buckets
+		mn, mx := lo, lo
+		for i := lo; i < hi; i++ {
+			if pts[i].V < pts[mn].V {
+				mn = i
+			}
+			if pts[i].V > pts[mx].V {
+				mx = i
+			}
+		}
+		out = append(out, pts[min(mn, mx)])
+		if mn != mx {
+			out = append(out, pts[max(mn, mx)])
+		}
+	}
+	return out
 }
 
 // dataSteps lists the steps that have a value in any series, in order.

@@ -156,3 +156,32 @@ func TestGoalLinkShowsItsGoal(t *testing.T) {
 		t.Error("a goal panel without a goal")
 	}
 }
+
+// A long run's line keeps at most maxLinePoints points, in step order,
+// with every bucket's extremes: the run's lowest and highest value are
+// drawn.
+func TestLongLinesKeepTheirEnvelope(t *testing.T) {
+	var pts []state.Point
+	for i := range 2001 {
+		pts = append(pts, state.Point{Step: i, V: float64((i * 7919) % 1009)})
+	}
+	pts[1234].V, pts[77].V = -5, 5000
+	got := envelope(pts, maxLinePoints)
+	if len(got) > maxLinePoints {
+		t.Fatalf("%d points, want at most %d", len(got), maxLinePoints)
+	}
+	var lo, hi bool
+	for i, p := range got {
+		if i > 0 && p.Step <= got[i-1].Step {
+			t.Fatalf("steps out of order at %d: %d after %d", i, p.Step, got[i-1].Step)
+		}
+		lo = lo || p.V == -5
+		hi = hi || p.V == 5000
+	}
+	if !lo || !hi {
+		t.Errorf("the extremes are missing: lowest %v, highest %v", lo, hi)
+	}
+	if short := pts[:50]; len(envelope(short, maxLinePoints)) != 50 {
+		t.Error("a short line lost points")
+	}
+}
