@@ -94,6 +94,8 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		r.CrossSFT = rep
 	}
 	r.opt = model.NewAdam(model.AdamConfig{LR: cfg.LR, Beta2: cfg.AdamBeta2, ClipNorm: cfg.ClipNorm, WeightDecay: -1}, r.Student)
+	// The probes' passes, sized once (see reserve).
+	reserve(w, len(r.probes), [][]world.Prompt{r.probes}, pass{r.Student, r.iActs, false}, pass{r.Teacher, r.tActs, false})
 	r.UseWorkers(base.Model.Workers) // GOMAXPROCS unless the caller set it
 
 	return r, nil

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/copsdlab/copsd/core/eval"
 	"github.com/copsdlab/copsd/core/model"
 	"github.com/copsdlab/copsd/core/pretrain"
 	"github.com/copsdlab/copsd/core/world"
@@ -140,7 +141,53 @@ func (r *Run) newReplica(kernelWorkers int) *Replica {
 	if r.Teacher != r.Student {
 		rp.teacher = r.Teacher.ReadView(kernelWorkers)
 	}
+	reserve(r.World, r.Cfg.G, r.train[:], pass{rp.student, rp.sActs, true}, pass{rp.initial, rp.iActs, false}, pass{rp.teacher, rp.tActs, false})
 	return rp
+}
+
+// pass is a forward pass (and, when backward, its backward pass) that
+// reserve sizes: the last is the teacher's, after a privileged prefix.
+type pass struct {
+	m        *model.Model
+	acts     *model.Acts
+	backward bool
+}
+
+// reserve runs passes once, on padding, at the largest shape they can
+// have — B answers of the longest of prompts, each as long as an answer may
+// be, the teacher's after the longest privileged prefix — so that their
+// activation buffers never grow afterwards: a run's memory is flat from its
+// first step. It touches no weights and no random stream; a gradient it
+// leaves is cleared before every use.
+func reserve(w *world.World, B int, prompts [][]world.Prompt, passes ...pass) {
+	turn := 0
+	for _, ps := range prompts {
+		for _, p := range ps {
+			turn = max(turn, len(w.UserTurn(p.Tokens)))
+		}
+	}
+	cfg := passes[0].m.Config()
+	T := turn + max(min(eval.MaxResponse, cfg.Ctx-turn-maxPrefix), 0)
+	if B <= 0 || turn == 0 || T+maxPrefix > cfg.Ctx {
+		return
+	}
+	pad := make([]int32, B*T+maxPrefix)
+	for i := range pad {
+		pad[i] = w.PadID()
+	}
+	for i, p := range passes {
+		if i < len(passes)-1 {
+			p.m.Forward(p.acts, pad[:B*T], B, T)
+			if p.backward {
+				p.m.Backward(p.acts, make([]float32, B*T*cfg.Vocab))
+			}
+			continue
+		}
+		pre := p.m.NewKVCache()
+		if p.m.Extend(pre, pad[:maxPrefix], make([]float32, maxPrefix*cfg.Vocab)) == nil {
+			p.m.ForwardWithPrefix(pre, p.acts, pad[:B*T], B, T)
+		}
+	}
 }
 
 // Do computes one shard work.
