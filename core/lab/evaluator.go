@@ -23,30 +23,10 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 	if j == nil {
 		return Response{}, errors.New("evaluate: missing job")
 	}
-	base, ok := e.bases[j.Model]
-	if !ok {
-		return Response{}, fmt.Errorf("model %q is not loaded", j.Model)
+	r, err := e.evalRunFor(j, len(req.Blobs))
+	if err != nil {
+		return Response{}, err
 	}
-	want := 1
-	if j.Kind == JobEval && !j.Live {
-		want = 2
-	}
-	if len(req.Blobs) != want {
-		return Response{}, fmt.Errorf("evaluate: %s job with %d snapshots, want %d", j.Kind, len(req.Blobs), want)
-	}
-	c := e.evalRun
-	if c == nil || c.runID != j.RunID || c.model != j.Model {
-		cfg := j.Config
-		// The teacher's weights come with the job: no Cross-SFT here.
-		cfg.CrossSFTEpochs = 0
-		run, err := distill.NewRun(base, cfg)
-		if err != nil {
-			return Response{}, err
-		}
-		c = &evalCache{runID: j.RunID, model: j.Model, run: run}
-		e.evalRun = c
-	}
-	r := c.run
 	// The knobs that change mid-run are the evaluation's too.
 	r.Cfg.Temperature = j.Config.Temperature
 	t0 := time.Now()
@@ -128,4 +108,33 @@ func evalParts(r *distill.Run, samples int, chunks []int) ([]EvalPart, error) {
 		out = append(out, ep)
 	}
 	return out, nil
+}
+
+// evalRunFor is the run skeleton for job j, which came with blobs
+// snapshots: the one kept from the last job of the same run, or a new one.
+func (e *Engine) evalRunFor(j *Job, blobs int) (*distill.Run, error) {
+	base, ok := e.bases[j.Model]
+	if !ok {
+		return nil, fmt.Errorf("model %q is not loaded", j.Model)
+	}
+	want := 1
+	if j.Kind == JobEval && !j.Live {
+		want = 2
+	}
+	if blobs != want {
+		return nil, fmt.Errorf("evaluate: %s job with %d snapshots, want %d", j.Kind, blobs, want)
+	}
+	c := e.evalRun
+	if c == nil || c.runID != j.RunID || c.model != j.Model {
+		cfg := j.Config
+		// The teacher's weights come with the job: no Cross-SFT here.
+		cfg.CrossSFTEpochs = 0
+		run, err := distill.NewRun(base, cfg)
+		if err != nil {
+			return nil, err
+		}
+		c = &evalCache{runID: j.RunID, model: j.Model, run: run}
+		e.evalRun = c
+	}
+	return c.run, nil
 }
