@@ -5,6 +5,8 @@ package browsertest
 import (
 	"archive/tar"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/copsdlab/copsd/core/distill"
+	"github.com/copsdlab/copsd/core/lab"
 	"github.com/copsdlab/copsd/core/report"
 )
 
@@ -112,3 +116,137 @@ func TestReproduceViewImportsAndExportsTheReport(t *testing.T) {
 		t.Errorf("the lab opened %s", h)
 	}
 }
+
+// nativeRun is job's run as copsd run -json writes it, computed natively
+// by a lab engine's whole run (core/cmd/copsd's TestLabWholeRunIsCopsdRunJSON
+// holds it equal to copsd run -json byte for byte).
+func nativeRun(t *testing.T, j report.Job, steps int) []byte {
+	t.Helper()
+	e := lab.New()
+	ckpt, err := os.ReadFile(filepath.Join("..", "..", "assets", "models", j.Model+".ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Load(j.Model, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := j.Config(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.StartWhole(lab.RunSpec{Model: j.Model, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for done := false; !done; {
+		if _, done, err = w.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := w.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The quick suite, shortened by the link (rsteps), runs in the tab's
+// engine workers; a reload after its first run keeps that run and resumes
+// the rest; its rows, its claims and its export agree with the native runs
+// bit for bit.
+func TestReproduceQuickSuiteMatchesTheCLI(t *testing.T) {
+	const steps = 2
+	p := open(t, 1280, 900, 12*time.Minute)
+	dir := p.downloadsTo()
+	link := fmt.Sprintf("/#v=1&view=reproduce&rsteps=%d&workers=2", steps)
+	p.goTo(link)
+	p.wait(reproRows + `.length === 3 && !` + q("reproduce-start") + `.disabled`)
+	p.click("reproduce-start")
+	p.waitSuite(`document.querySelectorAll('[data-testid="reproduce-row"][data-status="done"]').length >= 1`)
+	done := js[[]string](p, `[...document.querySelectorAll('[data-testid="reproduce-row"][data-status="done"]')].map((e) => e.dataset.model + "-" + e.dataset.recipe)`)
+
+	// Reload: the finished runs are still there, the suite resumes.
+	if err := chromedp.Do(p.ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(`performance.getEntriesByName("copsd-first-render").length > 0`)
+	p.wait(reproRows + `.length === 3 && !` + q("reproduce-start") + `.disabled`)
+	p.wait(fmt.Sprintf(`document.querySelectorAll('[data-testid="reproduce-row"][data-status="done"]').length >= %d`, len(done)))
+	if got := js[[]string](p, `[...document.querySelectorAll('[data-testid="reproduce-row"][data-status="done"]')].map((e) => e.dataset.model + "-" + e.dataset.recipe)`); fmt.Sprint(got) != fmt.Sprint(done) {
+		t.Errorf("after the reload, done %v; before, %v", got, done)
+	}
+	p.click("reproduce-start")
+	p.waitSuite(`document.querySelectorAll('[data-testid="reproduce-row"][data-status="done"]').length === 3`)
+	if failed := js[string](p, `(document.querySelector('.reproduce .notice.error') || {textContent: ""}).textContent`); failed != "" {
+		t.Errorf("the view says %q", failed)
+	}
+
+	p.click("reproduce-export")
+	files := map[string][]byte{}
+	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+	suite := &report.Suite{}
+	for _, j := range report.QuickJobs(1) {
+		want := nativeRun(t, j, steps)
+		if !bytes.Equal(files["runs/"+j.Name()+".json"], want) {
+			t.Errorf("%s: the tab's run differs from the native run", j.Name())
+		}
+		var rep distill.Report
+		if err := json.Unmarshal(want, &rep); err != nil {
+			t.Fatal(err)
+		}
+		rho := 0.5
+		if j.Model == "base-rho0" {
+			rho = 0
+		}
+		suite.Runs = append(suite.Runs, report.Run{Model: j.Model, Rho: rho, Report: &rep})
+	}
+	suite.Settle("assets/report")
+	var md bytes.Buffer
+	if err := suite.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(files["report.md"], md.Bytes()) {
+		t.Errorf("the tab's report.md differs from the native one:\n%s", files["report.md"])
+	}
+	var holds []string
+	for _, c := range report.Claims(suite) {
+		holds = append(holds, map[bool]string{true: "yes", false: "no"}[c.Holds])
+	}
+	shown := js[[]string](p, `[...document.querySelectorAll('[data-testid="reproduce-claim"]')].map((e) => e.dataset.holds)`)
+	if fmt.Sprint(shown) != fmt.Sprint(holds) {
+		t.Errorf("claims shown %v, native %v", shown, holds)
+	}
+}
+
+// waitSuite waits for cond, saying every 20 s where the suite stands.
+func (p *page) waitSuite(cond string) {
+	p.t.Helper()
+	start := time.Now()
+	for last := start; ; {
+		if js[bool](p, "!!("+cond+")") {
+			p.t.Logf("after %.0f s: %s", time.Since(start).Seconds(), js[string](p, suiteState))
+			return
+		}
+		if time.Since(last) > 20*time.Second {
+			last = time.Now()
+			p.t.Logf("after %.0f s: %s", time.Since(start).Seconds(), js[string](p, suiteState))
+		}
+		select {
+		case <-p.ctx.Done():
+			p.t.Fatalf("waiting for %s: %v (%s)", cond, p.ctx.Err(), js[string](p, suiteState))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+var suiteState = `[...document.querySelectorAll('[data-testid="reproduce-row"]')].map((e) => e.dataset.recipe + "/" + e.dataset.model + " " + e.dataset.status + " " + e.querySelector("progress").value).join(", ") + " | " + ` + q("reproduce-progress") + `.textContent + " | " + (document.querySelector('.reproduce .notice') || {textContent: ""}).textContent`

@@ -19,6 +19,9 @@ type worker struct {
 	self     js.Value
 	turn     *turn
 	ports    []js.Value // the trainer's: one MessagePort per helper
+
+	wholeTurn *turn        // a whole run's turns of the event loop
+	aborted   map[int]bool // whole runs the page abandoned
 }
 
 // Run serves the lab's protocol in a Web Worker (wasm/web/worker.js). The
@@ -30,6 +33,8 @@ type worker struct {
 //	{type: "pool", ports: [MessagePort]}            the trainer's helpers (lab.Pool)
 //	{type: "helper", port: MessagePort}             a helper's line to the trainer
 //	{type: "lost", helper, error}                   the trainer's helper failed
+//	{type: "whole", id, json}                       a whole run (lab.RunSpec), to its report
+//	{type: "abort", id}                             abandon whole run id
 //
 // On the pool's ports travel lab.PoolMsg messages, {type, json, bufs:
 // [ArrayBuffer]}, their buffers transferred.
@@ -40,13 +45,17 @@ type worker struct {
 //	{type: "loaded", seq, name, json}               a lab.ModelInfo, or {"error": ...}
 //	{type: "reply", seq, json, jobs: [[ArrayBuffer]]} a lab.Response and its Jobs' Blobs
 //	{type: "event", json, jobs}                     a lab.Response the play loop produced
+//	{type: "whole-progress", id, step}              a whole run trained step steps
+//	{type: "whole-done", id, json}                  its report, as copsd run -json writes it
+//	{type: "whole-failed", id, error}               it failed (or, error "stopped", was abandoned)
 //
 // All logic lives in core/lab; this file only crosses the JS boundary and
 // runs the play loop, which yields to the browser's event loop after every
 // phase of a step (lab.Driver.Tick) so that a Pause is handled within a
 // phase, not a whole step. Run never returns.
 func Run() {
-	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), poolWake: make(chan struct{}, 1), self: js.Global(), turn: newTurn()}
+	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), poolWake: make(chan struct{}, 1), self: js.Global(), turn: newTurn(),
+		wholeTurn: newTurn(), aborted: map[int]bool{}}
 	w.d.KeepUp = true // the page files every evaluation
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.post(map[string]any{"type": "ready"}, nil)
@@ -98,6 +107,16 @@ func (w *worker) onMessage(this js.Value, args []js.Value) any {
 			}
 		}
 		w.send("reply", seq, resp)
+	case "whole":
+		var spec lab.RunSpec
+		if err := json.Unmarshal([]byte(data.Get("json").String()), &spec); err != nil {
+			w.post(map[string]any{"type": "whole-failed", "id": data.Get("id").Int(), "error": "bad run: " + err.Error()}, nil)
+			break
+		}
+		spec.ID = data.Get("id").Int()
+		go w.runWhole(spec)
+	case "abort":
+		w.aborted[data.Get("id").Int()] = true
 	case "pool":
 		w.startPool(data.Get("ports"))
 	case "helper":
@@ -211,6 +230,47 @@ func (w *worker) loop() {
 			sleep(wait)
 		} else {
 			w.turn.take()
+		}
+	}
+}
+
+// runWhole runs a whole run to its report, posting its progress after
+// every step and giving the event loop a turn, so that an abort is heard
+// within a step.
+func (w *worker) runWhole(spec lab.RunSpec) {
+	fail := func(why string) {
+		w.post(map[string]any{"type": "whole-failed", "id": spec.ID, "error": why}, nil)
+	}
+	w.mu.Lock()
+	run, err := w.d.E.StartWhole(spec)
+	w.mu.Unlock()
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	for {
+		w.wholeTurn.take()
+		if w.aborted[spec.ID] {
+			delete(w.aborted, spec.ID)
+			fail("stopped")
+			return
+		}
+		w.mu.Lock()
+		step, done, err := run.Step()
+		w.mu.Unlock()
+		if err != nil {
+			fail(err.Error())
+			return
+		}
+		w.post(map[string]any{"type": "whole-progress", "id": spec.ID, "step": step}, nil)
+		if done {
+			b, err := run.JSON()
+			if err != nil {
+				fail(err.Error())
+				return
+			}
+			w.post(map[string]any{"type": "whole-done", "id": spec.ID, "json": string(b)}, nil)
+			return
 		}
 	}
 }

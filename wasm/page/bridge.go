@@ -37,6 +37,7 @@ type bridge struct {
 	evalSeq map[int]int     // the trainer's evaluations: request seq → evaluator
 	loading map[string]*modelLoad
 	funcs   []js.Func // kept for the page's lifetime
+	runs    *runner   // the Reproduce view's whole runs
 }
 
 // evalMsg is an evaluation in flight, kept to send again if its worker dies.
@@ -166,7 +167,11 @@ func (b *bridge) boot() {
 		b.evals = []js.Value{b.trainer} // one worker: it trains and evaluates between steps
 	}
 	n := len(b.evals)
-	b.queue(func() { b.lab.OnBooted(n, k) })
+	b.queue(func() {
+		b.lab.OnBooted(n, k)
+		b.runs = newRunner(b)
+		b.lab.Repro.Runner = b.runs
+	})
 }
 
 // poolSize is how many engine Web Workers train: the link's workers=K, or
@@ -202,6 +207,9 @@ func (b *bridge) helperLost(i int, why string) {
 			}
 		}
 		b.lab.OnWorkerLost(i+1, why)
+		if b.runs != nil {
+			b.runs.lost(i+1, why)
+		}
 	})
 }
 
@@ -239,6 +247,8 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 		}
 	}
 	switch typ {
+	case "whole-progress", "whole-done", "whole-failed":
+		b.runs.fromWorker(0, typ, d)
 	case "reply", "event":
 		resp, err := decodeResponse(d)
 		jobs := jobBlobs(d)
@@ -262,6 +272,8 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 
 func (b *bridge) fromEvaluator(i int, typ string, d js.Value) {
 	switch typ {
+	case "whole-progress", "whole-done", "whole-failed":
+		b.runs.fromWorker(i+1, typ, d)
 	case "reply":
 		delete(b.pending, i)
 		resp, err := decodeResponse(d)
@@ -349,7 +361,12 @@ func (b *bridge) LoadModel(name string) {
 			buf, err = jsawait.Await(buf.Call("arrayBuffer"))
 		}
 		if err != nil {
-			b.queue(func() { b.lab.OnModelLoaded(name, lab.ModelInfo{}, err) })
+			b.queue(func() {
+				b.lab.OnModelLoaded(name, lab.ModelInfo{}, err)
+				if b.runs != nil {
+					b.runs.onModel(name, err)
+				}
+			})
 			return
 		}
 		workers := append([]js.Value{b.trainer}, b.helpers...)
@@ -404,6 +421,9 @@ func (b *bridge) answered(name string, ml *modelLoad, w int) {
 	if ml.left == 0 {
 		delete(b.loading, name)
 		b.lab.OnModelLoaded(name, ml.info, ml.err)
+		if b.runs != nil {
+			b.runs.onModel(name, ml.err)
+		}
 	}
 }
 
