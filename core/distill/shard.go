@@ -294,7 +294,7 @@ func (r *Run) UseWorkers(k int) {
 	for range k {
 		e.replicas = append(e.replicas, r.newReplica(kernel))
 	}
-	r.exec, r.workers = e, k
+	r.exec, r.workers, r.own = e, k, e.replicas[0]
 	for _, m := range []*model.Model{r.Student, r.Teacher, r.Initial} {
 		m.Workers = k // the coordinator's own passes: probes, prefix, optimizer, evaluation
 	}
