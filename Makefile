@@ -8,7 +8,7 @@ WASMPATH  := PATH=$(GOROOT)/lib/wasm:$$PATH
 ADDR      ?= 127.0.0.1:8080
 MODELS    := assets/models/base-rho0.ckpt assets/models/base-rho50.ckpt
 
-.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium engines axe browsertest generate wabt bench bench-steps benchbrowser reproduce report checkpoints clean fuzz soak
+.PHONY: run build web test check vet fmt tidy unit wasmtest samebits chromium engines axe browsertest generate wabt bench bench-steps benchbrowser reproduce reproduce-browser report checkpoints clean fuzz soak
 
 ## run: build the browser app and serve it at http://$(ADDR)
 run: web
@@ -149,7 +149,7 @@ benchbrowser: web chromium
 ## page), class-board decoder, served paths. New crashers land in testdata/fuzz.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := FuzzParseConstitution:./core/world FuzzLoad:./core/model FuzzDecodeMeta:./core/pretrain \
-	FuzzParseHash:./ui/state FuzzParseGoal:./ui/state FuzzDecodeReport:./ui/state FuzzImportedRunRenders:./ui \
+	FuzzParseHash:./ui/state FuzzParseGoal:./ui/state FuzzDecodeReport:./ui/state FuzzReadBundle:./ui/state FuzzImportedRunRenders:./ui \
 	FuzzDecodeRun:./serve/board FuzzCleanPath:./serve
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -160,6 +160,16 @@ fuzz:
 ## reproduce: the recipe suite over 3 seeds on both base models -> assets/report
 reproduce:
 	$(GO) run ./core/cmd/copsd reproduce -seeds 3 -out assets/report
+
+## reproduce-browser: a suite at full length in headless Chromium's Reproduce view, its wall time
+## logged and every exported run checked against assets/report/runs byte for byte
+## (SUITE=quick or full, SUITE_SEEDS, SUITE_WORKERS: the pool's size, 0 for the page's own)
+SUITE ?= full
+SUITE_SEEDS ?= 3
+SUITE_WORKERS ?= 0
+reproduce-browser: web chromium
+	COPSD_BROWSER=1 COPSD_SUITE=$(SUITE) COPSD_SUITE_SEEDS=$(SUITE_SEEDS) COPSD_SUITE_WORKERS=$(SUITE_WORKERS) \
+		$(GO) test -count=1 -timeout 4h -v -run '^TestReproduceSuiteInTheBrowser$$' ./wasm/browsertest/
 
 ## report: rebuild assets/report's report.md and figures from its runs, without training
 report:
