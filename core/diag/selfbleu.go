@@ -1,6 +1,6 @@
 package diag
 
-import "math"
+import "github.com/copsdlab/copsd/core/num"
 
 // SelfBLEU is the mean, over the responses, of each one's BLEU-n against all
 // the others as references: 1 when every sample is the same answer, near 0
@@ -46,14 +46,16 @@ func BLEU(hyp []int32, refs [][]int32, n int) float64 {
 			match += min(c, maxRef[g])
 			total += c
 		}
-		num, den := float64(match), float64(total)
+		hit, all := float64(match), float64(total)
 		if k > 1 {
-			num, den = num+1, den+1
+			hit, all = hit+1, all+1
 		}
-		if num == 0 || den == 0 {
+		if hit == 0 || all == 0 {
 			return 0
 		}
-		logP += math.Log(num/den) / float64(n)
+		// core/num's Log and Exp, not package math's: the same bits on
+		// every platform (math.Exp's amd64 assembly is not wasm's).
+		logP += num.Log(hit/all) / float64(n)
 	}
 	// Brevity penalty against the reference length closest to the hypothesis.
 	best := -1
@@ -64,9 +66,9 @@ func BLEU(hyp []int32, refs [][]int32, n int) float64 {
 	}
 	bp := 1.0
 	if len(hyp) < best {
-		bp = math.Exp(1 - float64(best)/float64(len(hyp)))
+		bp = num.Exp(1 - float64(best)/float64(len(hyp)))
 	}
-	return bp * math.Exp(logP)
+	return bp * num.Exp(logP)
 }
 
 func ngrams(s []int32, k int) map[string]int {
