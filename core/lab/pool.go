@@ -300,8 +300,9 @@ func (p *Pool) Drop(h int, why string) {
 
 // Replica is a helper's side of the pool: the run it replicates.
 type replica struct {
-	id  int
-	run *distill.Run
+	id   int
+	run  *distill.Run
+	hash uint64 // the weights' hash since the last update (0: not taken)
 }
 
 // PoolMessage handles a message from the trainer in a helper and returns
@@ -338,7 +339,10 @@ func (e *Engine) PoolMessage(m PoolMsg) *PoolMsg {
 		res.Out = out
 		var bufs [][]byte
 		if out.Grad != nil {
-			res.Hash = e.replica.run.WeightsHash()
+			if e.replica.hash == 0 { // once per update, not once per shard
+				e.replica.hash = e.replica.run.WeightsHash()
+			}
+			res.Hash = e.replica.hash
 			bufs = [][]byte{encodeFloats(out.Grad)}
 		}
 		b, _ := json.Marshal(res)
@@ -358,6 +362,7 @@ func (e *Engine) PoolMessage(m PoolMsg) *PoolMsg {
 			}
 			u.Grad = g
 		}
+		e.replica.hash = 0
 		if err := e.replica.run.ApplyUpdate(u.Update); err != nil {
 			return fail(PoolResult{RunID: u.RunID}, err)
 		}
@@ -399,10 +404,15 @@ func decodeFloats(b []byte) ([]float32, error) {
 		return nil, errors.New("a float32 buffer of an odd length")
 	}
 	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
+	readFloats(out, b)
 	return out, nil
+}
+
+// readFloats fills dst from len(dst) float32 little-endian values of b.
+func readFloats(dst []float32, b []byte) {
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
 }
 
 func encodeParams(m *model.Model) []byte { return encodeFloats(m.Params()) }

@@ -1,10 +1,8 @@
 package lab
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
 	"time"
 
@@ -348,13 +346,10 @@ func (e *Engine) report() (Response, error) {
 
 // decodeParams overwrites m's parameters with a snapshot of the same model.
 func decodeParams(m *model.Model, b []byte) error {
-	p := m.Params()
-	if len(b) != 4*len(p) {
+	if p := m.Params(); len(b) != 4*len(p) {
 		return fmt.Errorf("snapshot of %d bytes for a model of %d parameters", len(b), len(p))
 	}
-	for i := range p {
-		p[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
+	readFloats(m.Params(), b)
 	return nil
 }
 
