@@ -67,7 +67,11 @@ func nativeScaling(r stepReport) []ScaleRun {
 
 // shardsReply is what the page's runShards resolves with.
 type shardsReply struct {
-	Ms     []float64 `json:"ms"`
+	Ms []float64 `json:"ms"`
+	// Per step: the busiest worker's shard compute and the slowest
+	// replica's update; the rest of Ms is messaging and copies.
+	Compute []float64 `json:"compute"`
+	Apply   []float64 `json:"apply"`
 	Hashes []string  `json:"hashes"`
 	SIMD   []bool    `json:"simd"`
 	Shards int       `json:"shards"`
@@ -93,6 +97,8 @@ func chromiumScaling(ctx context.Context, reps int) ([]ScaleRun, error) {
 				if runs[k] == nil {
 					runs[k] = &ScaleRun{Workload: "ref-sharded-" + shape, Where: "chromium", Workers: k}
 				}
+				logf("  step %.1f ms: busiest worker's shards %.1f ms, update %.1f ms, messaging %.1f ms (medians)",
+					median(r.Ms), median(r.Compute), median(r.Apply), median(r.Ms)-median(r.Compute)-median(r.Apply))
 				runs[k].Ms = append(runs[k].Ms, r.Ms...)
 				runs[k].Hashes = append(runs[k].Hashes, r.Hashes...)
 			}

@@ -3,8 +3,8 @@
 // page's runShards. Messages in:
 //
 //   {cmd: "boot", wasm, argv, simd}  -> {type: "ready", shards, simd} or {type: "error", err}
-//   {cmd: "step", step, shards: [s, ...]} -> {type: "grad", shard, buf, div} per shard (buf transferred)
-//   {cmd: "apply", grads: [buf, ...]}  -> {type: "applied", err}
+//   {cmd: "step", step, shards: [s, ...]} -> {type: "grad", shard, buf, div, ms} per shard (buf transferred; ms: the shard's compute)
+//   {cmd: "apply", grads: [buf, ...]}  -> {type: "applied", err, ms}
 //   {cmd: "hash"}                      -> {type: "hash", hash}
 "use strict";
 importScripts("wasm_exec.js", "copsdsimd.js");
@@ -34,12 +34,17 @@ onmessage = async (e) => {
     }
     case "step":
       for (const s of m.shards) {
+        const t = performance.now();
         const r = shardDo(m.step, s);
-        postMessage({ type: "grad", shard: s, buf: r.buf, div: r.div }, [r.buf]);
+        postMessage({ type: "grad", shard: s, buf: r.buf, div: r.div, ms: performance.now() - t }, [r.buf]);
       }
       break;
     case "apply":
-      postMessage({ type: "applied", err: shardApply(m.grads) });
+      {
+        const t = performance.now();
+        const err = shardApply(m.grads);
+        postMessage({ type: "applied", err, ms: performance.now() - t });
+      }
       break;
     case "hash":
       postMessage({ type: "hash", hash: shardHash() });
