@@ -17,9 +17,16 @@ import (
 // the run on show, with the compared run behind it, the collapse step
 // marked, and a read-out of the step under the pointer. Each step with data
 // has one transparent column carrying data-step: the hover target.
+//
+// Given Lines, it draws those instead of the run on show (the Reproduce
+// view's charts: one line per recipe on a base model), every line in the
+// foreground, with its own read-out of the step under the pointer.
 type LineChart struct {
 	wired
 	ChartID string
+	Lines   *state.ChartLines
+
+	hovered int // with Lines: the step under the pointer + 1 (0: none)
 
 	spec  *state.ChartSpec
 	v     chartView
@@ -80,6 +87,17 @@ func (c *LineChart) label() string {
 
 // BeforeBuild lays the chart out from the lab's state.
 func (c *LineChart) BeforeBuild() {
+	if c.Lines != nil {
+		c.spec = &c.Lines.Spec
+		key := fmt.Sprintf("lines|%s|%s|%d", c.ChartID, c.Lines.Key, c.hovered)
+		if key == c.key {
+			return
+		}
+		c.key = key
+		c.v = layoutLines(c.Lines, c.hovered-1)
+		c.bgKey = fmt.Sprintf("lines|%s|%g|%d", c.ChartID, c.v.yMax, c.v.maxStep)
+		return
+	}
 	c.spec = state.Chart(c.ChartID)
 	if c.spec == nil {
 		c.spec = &state.ChartSpec{ID: c.ChartID, Title: c.ChartID}
@@ -194,21 +212,7 @@ func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartVie
 			v.yMax = max(v.yMax, maxOf(cdata[i]))
 		}
 	}
-	if spec.Rate {
-		v.yMax = 1
-	} else {
-		v.yMax = 4 * niceCeil(v.yMax/4) // four nice steps
-	}
-	x := func(step int) float64 { return plotL + (plotR-plotL)*float64(step)/float64(v.maxStep) }
-	y := func(val float64) float64 { return plotB - (plotB-plotT)*val/v.yMax }
-	for i := 0; i <= 4; i++ {
-		val := v.yMax * float64(i) / 4
-		v.yTicks = append(v.yTicks, tick{pos: f1(y(val)), labelPos: f1(y(val) + 3.5), label: short(val)})
-	}
-	for i, s := range []int{0, v.maxStep / 2, v.maxStep} {
-		anchor := []string{"start", "middle", "end"}[i]
-		v.xTicks = append(v.xTicks, tick{pos: f1(x(s)), label: strconv.Itoa(s), anchor: anchor})
-	}
+	x, y := v.axes(spec.Rate)
 	draw := func(pts []state.Point, color string, eval, ghost bool) {
 		if len(pts) == 0 {
 			return
@@ -263,11 +267,85 @@ func layoutChart(spec *state.ChartSpec, run, cmp *state.Run, hover int) chartVie
 	if hover >= 0 && hover <= v.maxStep {
 		v.hoverX = f1(x(hover))
 	}
-	v.readout = readout(spec, data, step)
-	v.summary = readout(spec, data, run.LastStep())
+	v.readout = readout(seriesNames(spec), data, step)
+	v.summary = readout(seriesNames(spec), data, run.LastStep())
 	if cs := run.Report.CollapseStep; cs != nil {
 		v.summary += fmt.Sprintf(" · collapsed at step %d", *cs)
 	}
+	return v
+}
+
+// axes scales the y axis to v.yMax (the largest value; a rate's is 1) and
+// lays out the ticks of both axes; x and y place a point in the view box.
+func (v *chartView) axes(rate bool) (x func(int) float64, y func(float64) float64) {
+	if rate {
+		v.yMax = 1
+	} else {
+		v.yMax = 4 * niceCeil(v.yMax/4) // four nice steps
+	}
+	x = func(step int) float64 { return plotL + (plotR-plotL)*float64(step)/float64(v.maxStep) }
+	y = func(val float64) float64 { return plotB - (plotB-plotT)*val/v.yMax }
+	for i := 0; i <= 4; i++ {
+		val := v.yMax * float64(i) / 4
+		v.yTicks = append(v.yTicks, tick{pos: f1(y(val)), labelPos: f1(y(val) + 3.5), label: short(val)})
+	}
+	for i, s := range []int{0, v.maxStep / 2, v.maxStep} {
+		anchor := []string{"start", "middle", "end"}[i]
+		v.xTicks = append(v.xTicks, tick{pos: f1(x(s)), label: strconv.Itoa(s), anchor: anchor})
+	}
+	return x, y
+}
+
+// layoutLines lays out lines given outright: each an evaluation series
+// (a thick line with a point per evaluation), in its own colour, dashed if
+// asked; hover is the step under the pointer (-1: none).
+func layoutLines(cl *state.ChartLines, hover int) chartView {
+	var v chartView
+	if len(cl.Lines) == 0 {
+		return v
+	}
+	v.maxStep = max(cl.MaxStep, 1)
+	data := make([][]state.Point, len(cl.Lines))
+	names := make([]string, len(cl.Lines))
+	last := 0
+	for i, l := range cl.Lines {
+		data[i], names[i] = l.Points, l.Name
+		v.yMax = max(v.yMax, maxOf(l.Points))
+		if n := len(l.Points); n > 0 {
+			last = max(last, l.Points[n-1].Step)
+		}
+	}
+	v.maxStep = max(v.maxStep, last)
+	x, y := v.axes(cl.Spec.Rate)
+	for i, l := range cl.Lines {
+		if len(l.Points) == 0 {
+			continue
+		}
+		var b strings.Builder
+		for _, p := range envelope(l.Points, maxLinePoints) {
+			fmt.Fprintf(&b, "%s,%s ", f1(x(p.Step)), f1(y(p.V)))
+		}
+		pl := polyline{points: b.String(), color: l.Color, width: "2.25", opacity: "1"}
+		sw := "border-top:3px solid " + l.Color
+		if l.Dashed {
+			pl.dash, sw = "6 4", "border-top:3px dashed "+l.Color
+		}
+		v.lines = append(v.lines, pl)
+		for _, p := range l.Points {
+			v.dots = append(v.dots, dot{x: f1(x(p.Step)), y: f1(y(p.V)), color: l.Color, opacity: "1"})
+		}
+		v.legend = append(v.legend, legendKey{name: names[i], swatch: sw})
+	}
+	v.hits = hitColumns(cl.Spec.ID, dataSteps(data), v.maxStep, x)
+	step := hover
+	if step < 0 || step > last {
+		step = last
+	}
+	if hover >= 0 && hover <= v.maxStep {
+		v.hoverX = f1(x(hover))
+	}
+	v.readout = readout(names, data, step)
+	v.summary = readout(names, data, last)
 	return v
 }
 
@@ -334,9 +412,18 @@ func hitColumns(id string, steps []int, maxStep int, x func(int) float64) []hit 
 	return out
 }
 
-func readout(spec *state.ChartSpec, data [][]state.Point, step int) string {
-	parts := []string{"step " + strconv.Itoa(step)}
+func seriesNames(spec *state.ChartSpec) []string {
+	names := make([]string, len(spec.Series))
 	for i, s := range spec.Series {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// readout says each series' value at step (names[i] is data[i]'s).
+func readout(names []string, data [][]state.Point, step int) string {
+	parts := []string{"step " + strconv.Itoa(step)}
+	for i, name := range names {
 		var at *state.Point
 		for k := range data[i] {
 			if data[i][k].Step <= step {
@@ -346,7 +433,7 @@ func readout(spec *state.ChartSpec, data [][]state.Point, step int) string {
 		if at == nil {
 			continue
 		}
-		p := s.Name + " " + short3(at.V)
+		p := name + " " + short3(at.V)
 		if at.Step != step {
 			p += fmt.Sprintf(" (at step %d)", at.Step)
 		}
@@ -362,11 +449,29 @@ func (c *LineChart) hover(e vugu.DOMEvent) {
 		return
 	}
 	if s, err := strconv.Atoi(id[len(prefix):]); err == nil {
+		if c.Lines != nil {
+			c.hovered = s + 1
+			return
+		}
 		c.Lab.HoverStep = s
 	}
 }
 
-func (c *LineChart) leave() { c.Lab.HoverStep = -1 }
+func (c *LineChart) leave() {
+	if c.Lines != nil {
+		c.hovered = 0
+		return
+	}
+	c.Lab.HoverStep = -1
+}
+
+func (c *LineChart) export() {
+	if c.Lines != nil {
+		c.Lab.ExportSuiteChart(c.testID())
+		return
+	}
+	c.Lab.ExportChart(c.testID())
+}
 
 func maxOf(pts []state.Point) float64 {
 	m := 0.0

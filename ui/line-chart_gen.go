@@ -37,7 +37,7 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.Lab.ExportChart(c.testID()) },
+				Func:      func(event vugu.DOMEvent) { c.export() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{

@@ -11,8 +11,49 @@ import (
 // ParetoPlot places the runs in the safety-vs-helpfulness plane, bubble
 // size = diversity: the precomputed runs, the learner's own and imported
 // ones.
+//
+// Given a Suite, it places the suite's recipes instead (the Reproduce
+// view's plot: one bubble per recipe on a base model, the mean over its
+// seeds).
 type ParetoPlot struct {
 	wired
+	Suite *state.Reproduce
+}
+
+func (c *ParetoPlot) testID() string {
+	if c.Suite != nil {
+		return "chart-suite-pareto"
+	}
+	return "chart-pareto"
+}
+
+func (c *ParetoPlot) title() string {
+	if c.Suite != nil {
+		return "Safety against helpfulness, by recipe"
+	}
+	return "Safety against helpfulness"
+}
+
+func (c *ParetoPlot) explain() string {
+	if c.Suite != nil {
+		return "Each recipe's finished runs after their last step, the mean over their seeds: up is safer, right is more helpful, a bigger bubble answers more diversely. Grey: the base models before training; dashed lines elsewhere and “(rho 0)” here: the control model. Hover a bubble for its numbers."
+	}
+	return "Each run's latest evaluation: up is safer, right is more helpful, a bigger bubble answers more diversely. Grey: the base models; blue: precomputed examples; orange: your run; green: imported. Hover a bubble for its numbers."
+}
+
+func (c *ParetoPlot) export() {
+	if c.Suite != nil {
+		c.Lab.ExportSuiteChart(c.testID())
+		return
+	}
+	c.Lab.ExportChart(c.testID())
+}
+
+func (c *ParetoPlot) points() []state.ParetoPoint {
+	if c.Suite != nil {
+		return c.Suite.Pareto()
+	}
+	return c.Lab.Pareto()
 }
 
 type paretoTick struct{ x, y, yLabel, label string }
@@ -44,9 +85,11 @@ func (c *ParetoPlot) bubbles() []bubble {
 	var out []bubble
 	var boxes [][4]float64
 	shown := c.Lab.Shown()
-	for _, p := range c.Lab.Pareto() {
+	for _, p := range c.points() {
 		fill := "#2f6fde"
 		switch {
+		case p.Fill != "":
+			fill = p.Fill
 		case p.Base:
 			fill = "#9aa3b2"
 		case p.Kind == state.LiveRun:
@@ -63,6 +106,9 @@ func (c *ParetoPlot) bubbles() []bubble {
 		x, y := c.px(min(max(p.Helpfulness, 0), 1)), c.py(min(max(p.Safety, 0), 1))
 		b := bubble{x: f1(x), y: f1(y), r: f1(r), fill: fill, stroke: stroke,
 			title: fmt.Sprintf("%s: safety %.2f, helpfulness %.2f, diversity %.2f", p.Label, p.Safety, p.Helpfulness, p.Diversity)}
+		if p.Detail != "" {
+			b.title += " (" + p.Detail + ")"
+		}
 		if p.Base || isShown || p.Kind == state.LiveRun || p.Headline {
 			w := 5.6 * float64(len([]rune(p.Label)))
 			lx, anchor := x+r+3, "start"
@@ -86,7 +132,7 @@ func (c *ParetoPlot) bubbles() []bubble {
 // label is the plot's text alternative: every run's numbers, as their
 // tooltips give them.
 func (c *ParetoPlot) label() string {
-	parts := []string{"Safety against helpfulness, bubble size is diversity"}
+	parts := []string{c.title() + ", bubble size is diversity"}
 	for _, b := range c.bubbles() {
 		parts = append(parts, b.title)
 	}

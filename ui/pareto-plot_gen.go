@@ -17,8 +17,9 @@ func (c *ParetoPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	var vgiterkey interface{}
 	_ = vgiterkey
 	var vgn *vugu.VGNode
-	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "figure", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chart pareto"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "Pareto plot"}}}
+	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "figure", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "chart pareto"}}}
 	vgout.Out = append(vgout.Out, vgn) // root for output
+	vgn.AddAttrInterface("aria-label", c.title()+" plot")
 	{
 		vgparent := vgn
 		_ = vgparent
@@ -29,7 +30,7 @@ func (c *ParetoPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			_ = vgparent
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "title"}}}
 			vgparent.AppendChild(vgn)
-			vgn.SetInnerHTML(vugu.HTML("Safety against helpfulness"))
+			vgn.SetInnerHTML(c.title())
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "unit"}}}
 			vgparent.AppendChild(vgn)
 			vgn.SetInnerHTML(vugu.HTML("bubble: diversity"))
@@ -37,7 +38,7 @@ func (c *ParetoPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.Lab.ExportChart("chart-pareto") },
+				Func:      func(event vugu.DOMEvent) { c.export() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			{
@@ -47,9 +48,10 @@ func (c *ParetoPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 			}
 		}
-		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "svg", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "chart-pareto"}, vugu.VGAttribute{Namespace: "", Key: "viewBox", Val: "0 0 320 250"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}, vugu.VGAttribute{Namespace: "", Key: "xmlns", Val: "http://www.w3.org/2000/svg"}, vugu.VGAttribute{Namespace: "", Key: "font-family", Val: "system-ui, sans-serif"}, vugu.VGAttribute{Namespace: "", Key: "font-size", Val: "11"}}}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "svg", Attr: []vugu.VGAttribute{{Namespace: "", Key: "viewBox", Val: "0 0 320 250"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "img"}, vugu.VGAttribute{Namespace: "", Key: "xmlns", Val: "http://www.w3.org/2000/svg"}, vugu.VGAttribute{Namespace: "", Key: "font-family", Val: "system-ui, sans-serif"}, vugu.VGAttribute{Namespace: "", Key: "font-size", Val: "11"}}}
 		vgparent.AppendChild(vgn)
 		vgn.AddAttrInterface("aria-label", c.label())
+		vgn.AddAttrInterface("data-testid", c.testID())
 		{
 			vgparent := vgn
 			_ = vgparent
@@ -128,7 +130,7 @@ func (c *ParetoPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "explain"}}}
 		vgparent.AppendChild(vgn)
-		vgn.SetInnerHTML(vugu.HTML("Each run\x26#39;s latest evaluation: up is safer, right is more helpful, a bigger bubble answers more diversely. Grey: the base models; blue: precomputed examples; orange: your run; green: imported. Hover a bubble for its numbers."))
+		vgn.SetInnerHTML(c.explain())
 	}
 	return vgout
 }

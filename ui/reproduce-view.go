@@ -3,10 +3,12 @@ package ui
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vugu/vugu"
 
+	"github.com/copsdlab/copsd/core/report"
 	"github.com/copsdlab/copsd/ui/state"
 )
 
@@ -17,6 +19,52 @@ type ReproduceView struct {
 	draft      string // the custom constitution being written
 	drafted    bool
 	customOpen bool
+
+	tables   []report.Table      // the report's tables of the runs done
+	dynamics []*state.ChartLines // the dynamics charts of the runs with data
+}
+
+// BeforeBuild computes the tables and charts once per render.
+func (c *ReproduceView) BeforeBuild() {
+	c.tables = c.Lab.Repro.Tables()
+	c.dynamics = c.dynamics[:0]
+	for _, d := range c.Lab.Repro.Dynamics() {
+		c.dynamics = append(c.dynamics, &d)
+	}
+}
+
+// cellRow is the run a cell of table t's row i links to: the finished run
+// of the row's recipe on the table's model with the lowest seed (nil: none).
+func (c *ReproduceView) cellRow(t report.Table, i int) *state.ReproRow {
+	if i >= len(t.Recipes) {
+		return nil
+	}
+	var best *state.ReproRow
+	for _, row := range c.Lab.Repro.Rows {
+		if row.Status == state.Done && row.Job.Model == t.Model && row.Job.Recipe == t.Recipes[i] && (best == nil || row.Job.Seed < best.Job.Seed) {
+			best = row
+		}
+	}
+	return best
+}
+
+// cellLabel names a linked cell for a screen reader: its value, what it
+// measures, and the run it opens.
+func (c *ReproduceView) cellLabel(t report.Table, i, j int) string {
+	row := c.cellRow(t, i)
+	return fmt.Sprintf("%s, %s of %s on %s: open the seed %d run in the lab", t.Rows[i][j+1], t.Header[j+1], strings.Trim(t.Rows[i][0], "*"), t.Model, row.Job.Seed)
+}
+
+// openCell opens the cell's run in the lab, unless the reader asked for a
+// new tab or window (the link's own address then replays it there).
+func (c *ReproduceView) openCell(e vugu.DOMEvent, row *state.ReproRow) {
+	for _, k := range []string{"ctrlKey", "metaKey", "shiftKey", "altKey"} {
+		if e.PropBool(k) {
+			return
+		}
+	}
+	e.PreventDefault()
+	c.Lab.OpenSuiteRun(row)
 }
 
 var seedChoices = []int{1, 2, 3, 4, 5}

@@ -132,7 +132,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.SetInnerHTML(c.startLabel())
 			vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
 				EventType: "click",
-				Func:      func(event vugu.DOMEvent) { c.Lab.Repro.Start() },
+				Func:      func(event vugu.DOMEvent) { c.Lab.StartSuite() },
 				// TODO: implement capture, etc. mostly need to decide syntax
 			})
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "button", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "reproduce-stop"}}}
@@ -306,7 +306,10 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			{
 				vgparent := vgn
 				_ = vgparent
-				for vgiterkeyt, t := range c.Lab.Repro.Tables() {
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "hint"}}}
+				vgparent.AppendChild(vgn)
+				vgn.SetInnerHTML(vugu.HTML("Each number links to its run: it opens in the lab, on show, set to train again to the same bits (with several seeds, the first seed\x26#39;s run; the table of runs above links every seed)."))
+				for vgiterkeyt, t := range c.tables {
 					var vgiterkey interface{} = vgiterkeyt
 					_ = vgiterkey
 					t := t
@@ -352,9 +355,11 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							{
 								vgparent := vgn
 								_ = vgparent
-								for vgiterkeyt, r := range t.Rows {
-									var vgiterkey interface{} = vgiterkeyt
+								for i, r := range t.Rows {
+									var vgiterkey interface{} = i
 									_ = vgiterkey
+									i := i
+									_ = i
 									r := r
 									_ = r
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tr", Attr: []vugu.VGAttribute(nil)}
@@ -365,14 +370,40 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "row"}}}
 										vgparent.AppendChild(vgn)
 										vgn.SetInnerHTML(r[0])
-										for vgiterkeyt, cell := range r[1:] {
-											var vgiterkey interface{} = vgiterkeyt
+										for j, cell := range r[1:] {
+											var vgiterkey interface{} = j
 											_ = vgiterkey
+											j := j
+											_ = j
 											cell := cell
 											_ = cell
 											vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
 											vgparent.AppendChild(vgn)
-											vgn.SetInnerHTML(cell)
+											{
+												vgparent := vgn
+												_ = vgparent
+												if c.cellRow(t, i) != nil {
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "a", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "reproduce-cell"}}}
+													vgparent.AppendChild(vgn)
+													vgn.AddAttrInterface("aria-label", c.cellLabel(t, i, j))
+													vgn.AddAttrInterface("data-metric", t.Header[j+1])
+													vgn.AddAttrInterface("data-model", c.cellRow(t, i).Job.Model)
+													vgn.AddAttrInterface("data-recipe", c.cellRow(t, i).Job.Recipe)
+													vgn.AddAttrInterface("data-seed", fmt.Sprint(c.cellRow(t, i).Job.Seed))
+													vgn.AddAttrInterface("href", c.cellRow(t, i).RunLink())
+													vgn.SetInnerHTML(cell)
+													vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+														EventType: "click",
+														Func:      func(event vugu.DOMEvent) { c.openCell(event, c.cellRow(t, i)) },
+														// TODO: implement capture, etc. mostly need to decide syntax
+													})
+												}
+												if c.cellRow(t, i) == nil {
+													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
+													vgparent.AppendChild(vgn)
+													vgn.SetInnerHTML(cell)
+												}
+											}
 										}
 									}
 								}
@@ -433,6 +464,53 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								}
 							}
 						}
+					}
+				}
+			}
+		}
+		if len(c.dynamics) > 0 {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "section", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "charts reproduce-charts"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "the suite's figures"}}}
+			vgparent.AppendChild(vgn)
+			{
+				vgparent := vgn
+				_ = vgparent
+				for _, ch := range c.dynamics {
+					var vgiterkey interface{} = ch.Spec.ID
+					_ = vgiterkey
+					ch := ch
+					_ = ch
+					{
+						vgcompKey := vugu.MakeCompKey(0x504FC2A7A11B7B03^vgin.CurrentPositionHash(), ch.Spec.ID)
+						// ask BuildEnv for prior instance of this specific component
+						vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*LineChart)
+						if vgcomp == nil {
+							// create new one if needed
+							vgcomp = new(LineChart)
+							vgin.BuildEnv.WireComponent(vgcomp)
+						}
+						vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+						vgcomp.ChartID = ch.Spec.ID
+						vgcomp.Lines = ch
+						vgout.Components = append(vgout.Components, vgcomp)
+						vgn = &vugu.VGNode{Component: vgcomp}
+						vgparent.AppendChild(vgn)
+					}
+				}
+				if c.Lab.Repro.Count("done") > 0 {
+					{
+						vgcompKey := vugu.MakeCompKey(0x900B9CDCB8243CC8^vgin.CurrentPositionHash(), vgiterkey)
+						// ask BuildEnv for prior instance of this specific component
+						vgcomp, _ := vgin.BuildEnv.CachedComponent(vgcompKey).(*ParetoPlot)
+						if vgcomp == nil {
+							// create new one if needed
+							vgcomp = new(ParetoPlot)
+							vgin.BuildEnv.WireComponent(vgcomp)
+						}
+						vgin.BuildEnv.UseComponent(vgcompKey, vgcomp) // ensure we can use this in the cache next time around
+						vgcomp.Suite = &c.Lab.Repro
+						vgout.Components = append(vgout.Components, vgcomp)
+						vgn = &vugu.VGNode{Component: vgcomp}
+						vgparent.AppendChild(vgn)
 					}
 				}
 			}

@@ -234,6 +234,11 @@ func (c *TransportBar) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				}
 			}
 		}
+		if c.Lab.Repro.Running {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "why"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "engine-busy"}}}
+			vgparent.AppendChild(vgn)
+			vgn.SetInnerHTML(state.SuiteBusy)
+		}
 		if c.paused() != "" {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "why"}}}
 			vgparent.AppendChild(vgn)

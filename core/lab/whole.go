@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
 )
 
@@ -51,6 +52,11 @@ func (w *Whole) Step() (step int, done bool, err error) {
 	}
 	return len(w.s.Report.Train), w.s.Run.Done(), nil
 }
+
+// Evaluations are the run's evaluations so far (the first before any
+// step), for the page's charts while it trains; the caller must not change
+// them.
+func (w *Whole) Evaluations() []diag.Metrics { return w.s.Report.Steps }
 
 // Steps is the run's length.
 func (w *Whole) Steps() int { return w.s.Run.Cfg.Steps }

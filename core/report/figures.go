@@ -42,21 +42,13 @@ func (s *Suite) WriteFigures(dir string) error {
 	return nil
 }
 
-// meanCurve averages a metric over a set of runs' evaluation steps.
+// meanCurve is a metric's curve over a set of runs (meanOver, the numbers
+// the page's charts draw too).
 func meanCurve(runs []Run, get func(diag.Metrics) float64) plotter.XYs {
-	if len(runs) == 0 {
-		return nil
-	}
-	n := len(runs[0].Report.Steps)
-	for _, r := range runs {
-		n = min(n, len(r.Report.Steps))
-	}
-	xy := make(plotter.XYs, n)
-	for i := range n {
-		xy[i].X = float64(runs[0].Report.Steps[i].Step)
-		for _, r := range runs {
-			xy[i].Y += get(r.Report.Steps[i]) / float64(len(runs))
-		}
+	steps, vals := meanOver(runs, get)
+	xy := make(plotter.XYs, len(steps))
+	for i := range steps {
+		xy[i].X, xy[i].Y = float64(steps[i]), vals[i]
 	}
 	return xy
 }
@@ -140,23 +132,17 @@ func (s *Suite) control(dir string) error {
 func (s *Suite) pareto(dir string) error {
 	p := newPlot("Safety against helpfulness (rho 0.5; bubble area = diversity)", "safety", "helpfulness")
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1.05, 0, 1.05
-	names := s.recipes("base-rho50")
 	type pt struct {
 		label   string
 		x, y, d float64
 	}
 	var pts []pt
-	if len(names) > 0 {
-		runs := s.selectRuns("base-rho50", names[0])
-		pts = append(pts, pt{"base", statOf(values(runs, func(r *distill.Report) float64 { return r.Initial.Safety })).mean,
-			statOf(values(runs, func(r *distill.Report) float64 { return r.Initial.Helpfulness })).mean,
-			statOf(values(runs, func(r *distill.Report) float64 { return r.Initial.Diversity })).mean})
-	}
-	for _, n := range names {
-		runs := s.selectRuns("base-rho50", n)
-		pts = append(pts, pt{n, statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Safety })).mean,
-			statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Helpfulness })).mean,
-			statOf(values(runs, func(r *distill.Report) float64 { return r.Final.Diversity })).mean})
+	for _, q := range s.Pareto("base-rho50") {
+		label := q.Recipe
+		if q.Base {
+			label = "base"
+		}
+		pts = append(pts, pt{label, q.Safety, q.Helpfulness, q.Diversity})
 	}
 	var labels plotter.XYLabels
 	for i, q := range pts {

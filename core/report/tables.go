@@ -15,6 +15,10 @@ type Table struct {
 	Model  string   // the base model of every row's runs
 	Header []string // the first column names each row's recipe
 	Rows   [][]string
+	// Recipes are the recipe whose runs (on Model) each row's numbers come
+	// from: the base row's are the first recipe's, whose starting point it
+	// is. The page links each cell to its runs.
+	Recipes []string
 }
 
 // Tables are the report's tables for the runs present, in report.md's
@@ -46,6 +50,7 @@ func (s *Suite) recipeTable(model string) (Table, bool) {
 		row = append(row, statOf(values(first, func(r *distill.Report) float64 { return c.get(initialAsFinal(r)) })).String())
 	}
 	t.Rows = append(t.Rows, append(row, "–"))
+	t.Recipes = append(t.Recipes, names[0])
 	for _, name := range names {
 		runs := s.selectRuns(model, name)
 		row := []string{name}
@@ -59,6 +64,7 @@ func (s *Suite) recipeTable(model string) (Table, bool) {
 			}
 		}
 		t.Rows = append(t.Rows, append(row, fmt.Sprintf("%d/%d", n, len(runs))))
+		t.Recipes = append(t.Recipes, name)
 	}
 	return t, true
 }
@@ -79,6 +85,7 @@ func (s *Suite) teacherTable() Table {
 			tv(func(r *distill.Report) float64 { return r.Teacher.Safety }), tv(func(r *distill.Report) float64 { return r.Final.Safety }),
 			tv(func(r *distill.Report) float64 { return r.Teacher.Helpfulness }), tv(func(r *distill.Report) float64 { return r.Final.Helpfulness }),
 			tv(func(r *distill.Report) float64 { return r.Teacher.LengthBenign }), tv(func(r *distill.Report) float64 { return r.Final.LengthBenign })})
+		t.Recipes = append(t.Recipes, name)
 	}
 	return t
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/report"
 )
@@ -60,6 +61,7 @@ type ReproRow struct {
 	Status string
 	Step   int // training steps done, while running
 	Err    string
+	Evals  []diag.Metrics  // its evaluations so far, while running (the charts')
 	JSON   []byte          // the finished run as copsd run -json writes it
 	Report *distill.Report // decoded from JSON
 	id     int             // the runner's id while running
@@ -180,7 +182,7 @@ func (r *Reproduce) Stop() {
 			if r.Runner != nil {
 				r.Runner.StopRun(row.id)
 			}
-			row.Status, row.Step, row.id = Queued, 0, 0
+			row.Status, row.Step, row.id, row.Evals = Queued, 0, 0, nil
 		}
 	}
 }
@@ -202,7 +204,7 @@ func (r *Reproduce) dispatch() {
 		}
 		if row.Status == Queued {
 			r.nextID++
-			row.Status, row.Step, row.id = Running, 0, r.nextID
+			row.Status, row.Step, row.id, row.Evals = Running, 0, r.nextID, nil
 			busy++
 			r.Runner.StartRun(row.id, row.Job.Model, row.Config)
 		}
@@ -229,6 +231,13 @@ func (r *Reproduce) OnRunProgress(id, step int) {
 	}
 }
 
+// OnRunEvaluations takes run id's new evaluations, made as it trains.
+func (r *Reproduce) OnRunEvaluations(id int, evals []diag.Metrics) {
+	if row := r.running(id); row != nil {
+		row.Evals = append(row.Evals, evals...)
+	}
+}
+
 // OnRunDone takes run id's finished JSON: the row is done, and its run
 // goes to the store.
 func (r *Reproduce) OnRunDone(id int, data []byte) {
@@ -242,7 +251,7 @@ func (r *Reproduce) OnRunDone(id int, data []byte) {
 		return
 	}
 	r.ran += row.Steps() - row.Step
-	row.Status, row.Step, row.JSON, row.Report, row.id = Done, row.Steps(), data, rep, 0
+	row.Status, row.Step, row.JSON, row.Report, row.id, row.Evals = Done, row.Steps(), data, rep, 0, nil
 	if r.Store != nil {
 		r.Store.Put(row.Job.Key(), data)
 	}
@@ -255,7 +264,7 @@ func (r *Reproduce) OnRunFailed(id int, why string) {
 	if row == nil {
 		return
 	}
-	row.Status, row.Err, row.id = Failed, why, 0
+	row.Status, row.Err, row.id, row.Evals = Failed, why, 0, nil
 	r.Error = fmt.Sprintf("%s failed: %s", row.Job.Name(), why)
 	r.dispatch()
 }

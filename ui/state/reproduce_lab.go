@@ -78,3 +78,42 @@ func (l *Lab) ImportSuite(name string, data []byte, err error) {
 		l.Repro.Error = fmt.Sprintf("%s cannot be imported: %v", name, err)
 	}
 }
+
+// ExportSuiteChart offers one of the view's charts as an SVG file.
+func (l *Lab) ExportSuiteChart(testid string) {
+	l.Port.DownloadSVG(testid, fmt.Sprintf("copsd-%s-%s.svg", testid, l.Repro.Suite))
+}
+
+// The engine workers are shared: a suite runs its runs on all of them, the
+// lab trains its run on them too. Each refuses to start while the other
+// goes, and says why and what to do.
+const (
+	SuiteBusy = "A reproduce suite is using the engine workers: stop it (in the Reproduce view) or wait for it to finish, then press Play."
+	LabBusy   = "The lab is training its run on the engine workers: pause it (or wait for it to finish), then start the suite."
+)
+
+// StartSuite starts (or resumes) the suite unless the lab's run is playing.
+func (l *Lab) StartSuite() {
+	if l.Playing || l.TrainerPlaying {
+		l.Repro.Error = LabBusy
+		return
+	}
+	l.Repro.Start()
+}
+
+// OpenSuiteRun opens a finished run of the suite in the main lab view: on
+// show in the charts (among the imported runs), with the settings that
+// replay it (its link's), so Play trains it again to the same bits.
+func (l *Lab) OpenSuiteRun(row *ReproRow) {
+	if row == nil || row.Status != Done || row.Report == nil {
+		return
+	}
+	l.ApplyHash(row.RunLink())
+	id := "suite:" + row.Job.Key()
+	if l.Find(id) == nil {
+		l.Imported = append(l.Imported, &Run{ID: id, Kind: ImportedRun, Report: *row.Report,
+			Title: runTitle(row.Report) + " (reproduced)"})
+	}
+	l.Show(id)
+	l.syncURL()
+}

@@ -231,6 +231,8 @@ type ParetoPoint struct {
 	Safety      float64
 	Helpfulness float64
 	Diversity   float64
+	Fill        string // its colour ("": by its kind)
+	Detail      string // more to say in its tooltip ("": nothing)
 }
 
 // Pareto places every run's latest evaluation, and each base model once.

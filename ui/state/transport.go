@@ -66,6 +66,10 @@ func (l *Lab) Play() {
 	if !l.CanRun() || l.Playing {
 		return
 	}
+	if l.Repro.Running {
+		l.Notice = &Notice{Text: SuiteBusy, Error: true}
+		return
+	}
 	if l.Live.Step >= l.Live.Report.Config.Steps {
 		l.Notice = &Notice{Text: "The run is finished: Reset to run it again."}
 		return
@@ -90,6 +94,10 @@ func (l *Lab) Pause() {
 // StepOnce takes one distillation step.
 func (l *Lab) StepOnce() {
 	if !l.CanRun() || l.Playing || l.Live.Step >= l.Live.Report.Config.Steps {
+		return
+	}
+	if l.Repro.Running {
+		l.Notice = &Notice{Text: SuiteBusy, Error: true}
 		return
 	}
 	l.ShownID = ""

@@ -10,10 +10,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/lab"
@@ -85,6 +87,24 @@ func TestReproduceViewImportsAndExportsTheReport(t *testing.T) {
 		}
 	}
 
+	// The figures: a line per recipe on a model in each dynamics chart, a
+	// bubble per recipe and per base model in the Pareto plot.
+	curves := map[string]bool{}
+	for _, j := range report.FullJobs(1, nil) {
+		curves[j.Model+" "+j.Recipe] = true
+	}
+	for _, id := range []string{"chart-suite-over-refusal", "chart-suite-entropy", "chart-suite-length"} {
+		p.wait(fmt.Sprintf(`document.querySelectorAll('[data-testid=%q] polyline').length === %d`, id, len(curves)))
+	}
+	if n := js[int](p, `document.querySelectorAll('[data-testid="chart-suite-pareto"] circle').length`); n != len(curves)+2 {
+		t.Errorf("%d bubbles in the Pareto plot, want %d recipes and 2 bases", n, len(curves))
+	}
+
+	// Every number of the tables links to its run.
+	if got := js[[]int](p, `[document.querySelectorAll('.reproduce-table td').length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
+		t.Errorf("%d of %d cells link to a run", got[1], got[0])
+	}
+
 	p.click("reproduce-export")
 	files := map[string][]byte{}
 	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
@@ -109,6 +129,23 @@ func TestReproduceViewImportsAndExportsTheReport(t *testing.T) {
 			t.Errorf("runs/%s.json differs from the committed run", j.Name())
 		}
 	}
+
+	// A cell, from the keyboard, opens its run in the lab, on show.
+	cell := `a[data-testid="reproduce-cell"][data-model="base-rho0"][data-recipe="copsd"][data-metric="helpfulness"]`
+	if err := chromedp.Do(p.ctx, chromedp.Focus(chromedp.CSS(cell))); err != nil {
+		t.Fatal(err)
+	}
+	p.press(kb.Enter)
+	p.wait(q("reproduce") + ` === null && ` + q("play") + ` !== null`)
+	p.wait(`document.querySelector('.runs .chip.on, .runs select option:checked:not([value=""])') !== null`)
+	if got := js[string](p, `(document.querySelector('.runs .chip.on') || document.querySelector('.runs select option:checked')).textContent`); !strings.Contains(got, "copsd") || !strings.Contains(got, "base-rho0") || !strings.Contains(got, "seed 1") {
+		t.Errorf("the cell opened %q", got)
+	}
+	if h := js[string](p, `location.hash`); !strings.Contains(h, "recipe=copsd") || !strings.Contains(h, "model=base-rho0") || strings.Contains(h, "view=reproduce") {
+		t.Errorf("the cell's run set the lab to %s", h)
+	}
+	p.click("reproduce-open-view")
+	p.wait(`document.querySelectorAll('[data-status="done"]').length === 33`)
 
 	p.click("reproduce-open")
 	p.wait(q("reproduce") + ` === null && ` + q("play") + ` !== null`)
@@ -181,6 +218,24 @@ func TestReproduceQuickSuiteMatchesTheCLI(t *testing.T) {
 		t.Errorf("the view says %q", failed)
 	}
 
+	// The figures: a line per recipe on a model in each dynamics chart, a
+	// bubble per recipe and per base model in the Pareto plot.
+	curves := map[string]bool{}
+	for _, j := range report.FullJobs(1, nil) {
+		curves[j.Model+" "+j.Recipe] = true
+	}
+	for _, id := range []string{"chart-suite-over-refusal", "chart-suite-entropy", "chart-suite-length"} {
+		p.wait(fmt.Sprintf(`document.querySelectorAll('[data-testid=%q] polyline').length === %d`, id, len(curves)))
+	}
+	if n := js[int](p, `document.querySelectorAll('[data-testid="chart-suite-pareto"] circle').length`); n != len(curves)+2 {
+		t.Errorf("%d bubbles in the Pareto plot, want %d recipes and 2 bases", n, len(curves))
+	}
+
+	// Every number of the tables links to its run.
+	if got := js[[]int](p, `[document.querySelectorAll('.reproduce-table td').length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
+		t.Errorf("%d of %d cells link to a run", got[1], got[0])
+	}
+
 	p.click("reproduce-export")
 	files := map[string][]byte{}
 	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
@@ -250,3 +305,53 @@ func (p *page) waitSuite(cond string) {
 }
 
 var suiteState = `[...document.querySelectorAll('[data-testid="reproduce-row"]')].map((e) => e.dataset.recipe + "/" + e.dataset.model + " " + e.dataset.status + " " + e.querySelector("progress").value).join(", ") + " | " + ` + q("reproduce-progress") + `.textContent + " | " + (document.querySelector('.reproduce .notice') || {textContent: ""}).textContent`
+
+// The lab and a suite share the engine workers: starting the suite while
+// the lab plays is refused, and so is Play while the suite runs, each with
+// a message that says why and what to do; once the suite stops, Play plays.
+func TestLabAndSuiteTakeTurnsWithTheEngineWorkers(t *testing.T) {
+	p := open(t, 1280, 900, 4*time.Minute)
+	p.goTo("/#v=1&steps=400&rsteps=40&workers=2")
+	p.wait(`!` + q("play") + `.disabled`)
+	p.click("play")
+	p.wait(transportState + ` == "playing"`)
+	p.click("reproduce-open-view")
+	p.wait(reproRows + `.length === 3 && !` + q("reproduce-start") + `.disabled`)
+	p.click("reproduce-start")
+	p.wait(`(document.querySelector('.reproduce .notice.error') || {textContent: ""}).textContent.includes("The lab is training its run")`)
+	if n := js[int](p, `document.querySelectorAll('[data-testid="reproduce-row"]:not([data-status="queued"])').length`); n != 0 {
+		t.Errorf("%d runs of the suite started while the lab played", n)
+	}
+
+	p.click("reproduce-back")
+	p.wait(q("pause") + ` !== null && !` + q("pause") + `.disabled`)
+	p.click("pause")
+	p.wait(transportState + ` == "paused"`)
+	p.click("reproduce-open-view")
+	p.wait(q("reproduce-start") + ` !== null`)
+	p.click("reproduce-start")
+	p.wait(`document.querySelectorAll('[data-testid="reproduce-row"][data-status="running"]').length > 0`)
+	if e := js[string](p, `(document.querySelector('.reproduce .notice.error') || {textContent: ""}).textContent`); e != "" {
+		t.Errorf("the suite says %q after the lab paused", e)
+	}
+
+	p.click("reproduce-back")
+	p.wait(q("engine-busy") + ` !== null && !` + q("play") + `.disabled`)
+	step := p.stepCount()
+	p.click("play")
+	p.wait(`[...document.querySelectorAll('[role="alert"]')].some((e) => e.textContent.includes("A reproduce suite is using the engine workers"))`)
+	time.Sleep(time.Second)
+	if st, n := js[string](p, transportState), p.stepCount(); st == "playing" || n != step {
+		t.Errorf("the lab played while the suite ran: %s, step %d after %d", st, n, step)
+	}
+	p.screenshot("engines-busy-lab.png")
+
+	p.click("reproduce-open-view")
+	p.wait(q("reproduce-stop") + ` !== null && !` + q("reproduce-stop") + `.disabled`)
+	p.click("reproduce-stop")
+	p.wait(`document.querySelectorAll('[data-testid="reproduce-row"][data-status="running"]').length === 0`)
+	p.click("reproduce-back")
+	p.wait(q("engine-busy") + ` === null && !` + q("play") + `.disabled`)
+	p.click("play")
+	p.wait(transportState + ` == "playing"`)
+}

@@ -45,7 +45,8 @@ type worker struct {
 //	{type: "loaded", seq, name, json}               a lab.ModelInfo, or {"error": ...}
 //	{type: "reply", seq, json, jobs: [[ArrayBuffer]]} a lab.Response and its Jobs' Blobs
 //	{type: "event", json, jobs}                     a lab.Response the play loop produced
-//	{type: "whole-progress", id, step}              a whole run trained step steps
+//	{type: "whole-progress", id, step[, evals]}     a whole run trained step steps
+//	                                                (evals: its new evaluations, JSON)
 //	{type: "whole-done", id, json}                  its report, as copsd run -json writes it
 //	{type: "whole-failed", id, error}               it failed (or, error "stopped", was abandoned)
 //
@@ -248,6 +249,7 @@ func (w *worker) runWhole(spec lab.RunSpec) {
 		fail(err.Error())
 		return
 	}
+	sent := 0 // evaluations posted
 	for {
 		w.wholeTurn.take()
 		if w.aborted[spec.ID] {
@@ -262,7 +264,16 @@ func (w *worker) runWhole(spec lab.RunSpec) {
 			fail(err.Error())
 			return
 		}
-		w.post(map[string]any{"type": "whole-progress", "id": spec.ID, "step": step}, nil)
+		msg := map[string]any{"type": "whole-progress", "id": spec.ID, "step": step}
+		if evs := run.Evaluations(); len(evs) > sent {
+			// The charts draw a run while it trains: its evaluations go out
+			// as they are made (a few per run), not only in the report.
+			b, err := json.Marshal(evs[sent:])
+			if err == nil {
+				msg["evals"], sent = string(b), len(evs)
+			}
+		}
+		w.post(msg, nil)
 		if done {
 			b, err := run.JSON()
 			if err != nil {

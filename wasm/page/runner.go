@@ -7,6 +7,7 @@ import (
 	"errors"
 	"syscall/js"
 
+	"github.com/copsdlab/copsd/core/diag"
 	"github.com/copsdlab/copsd/core/distill"
 	"github.com/copsdlab/copsd/core/lab"
 )
@@ -130,7 +131,18 @@ func (r *runner) fromWorker(w int, typ string, d js.Value) {
 	switch typ {
 	case "whole-progress":
 		step := d.Get("step").Int()
-		r.b.queue(func() { r.b.lab.Repro.OnRunProgress(id, step) })
+		var evals []diag.Metrics
+		if e := d.Get("evals"); e.Type() == js.TypeString {
+			if err := json.Unmarshal([]byte(e.String()), &evals); err != nil {
+				evals = nil // the charts wait for the report
+			}
+		}
+		r.b.queue(func() {
+			r.b.lab.Repro.OnRunProgress(id, step)
+			if len(evals) > 0 {
+				r.b.lab.Repro.OnRunEvaluations(id, evals)
+			}
+		})
 		return
 	case "whole-done":
 		data := []byte(d.Get("json").String())
