@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"syscall/js"
 	"time"
@@ -31,7 +32,7 @@ type bridge struct {
 
 	trainer js.Value
 	helpers []js.Value      // the trainer's pool: they compute shards and evaluate
-	evals   []js.Value      // the evaluators: the helpers, or the trainer alone
+	evals   []js.Value      // the evaluators: the helpers, then the trainer
 	lost    []bool          // per helper: it failed, and its evaluations go to the trainer
 	pending map[int]evalMsg // per evaluator: its evaluation in flight
 	evalSeq map[int]int     // the trainer's evaluations: request seq → evaluator
@@ -162,10 +163,13 @@ func (b *bridge) boot() {
 			h.Call("postMessage", map[string]any{"type": "helper", "port": mc.Get("port2")}, []any{mc.Get("port2")})
 		}
 		b.trainer.Call("postMessage", map[string]any{"type": "pool", "ports": ports}, ports)
-		b.evals = b.helpers
-	} else {
-		b.evals = []js.Value{b.trainer} // one worker: it trains and evaluates between steps
 	}
+	// The trainer is an evaluator too, the last one: it evaluates between
+	// its steps. Alone, it does all of it; in a pool, it takes its share of
+	// each evaluation's chunks, as the helpers do besides their shards, so
+	// that neither the trainer waits idle for a helper's evaluation nor a
+	// helper's evaluation holds its shards back.
+	b.evals = append(slices.Clone(b.helpers), b.trainer)
 	n := len(b.evals)
 	b.queue(func() {
 		b.lab.OnBooted(n, k)
@@ -335,7 +339,7 @@ func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 		arr = js.Global().Get("Array").New()
 	}
 	m := evalMsg{msg: map[string]any{"type": "call", "seq": req.Seq, "json": string(msg), "blobs": arr}, blobs: arr}
-	if len(b.helpers) == 0 || b.lost[i] {
+	if i >= len(b.helpers) || b.lost[i] {
 		b.toTrainerAsEvaluator(i, m)
 		return
 	}
