@@ -21,7 +21,8 @@ import (
 // The core of the lab in Firefox ESR (WebDriver BiDi) and WebKitGTK
 // (WebKitWebDriver on Xvfb): the page loads, plays 20 steps, its charts hold
 // them, a token opens its bars, an unknown constitution word is named, the
-// exported run JSON equals `copsd run -json`'s bit for bit, and the share
+// exported run JSON (trained by two engine workers) equals `copsd run
+// -json`'s bit for bit, and the share
 // link, reloaded, brings the same settings back and replays the same run to
 // the same bits.
 func TestFirefoxCoreSubset(t *testing.T) {
@@ -178,8 +179,11 @@ func coreSubset(t *testing.T, r *remote) {
 	engine = strings.TrimSuffix(engine, "coresubset")
 
 	began := time.Now()
-	r.goTo(fmt.Sprintf("/#v=1&model=base-rho50&recipe=opsd-rkl&seed=1&steps=%d", steps))
-	r.wait(`!` + q("play") + `.disabled`)
+	// Two engine workers, the trainer and a helper: shards, gradients and
+	// evaluations cross between them in this engine too (the share link
+	// keeps workers=2, so its replay below does as well).
+	r.goTo(fmt.Sprintf("/#v=1&model=base-rho50&recipe=opsd-rkl&seed=1&steps=%d&workers=2", steps))
+	r.wait(`!` + q("play") + `.disabled && document.querySelector(".engine").textContent.includes("· 2 workers")`)
 	t.Logf("load: %.1fs to the engine ready", time.Since(began).Seconds())
 	r.screenshot(engine + "-1280-start.png")
 	rjs[bool](r, captureExports)
