@@ -33,6 +33,10 @@ func (c *ReproduceView) BeforeBuild() {
 	}
 }
 
+// noValue is what a table shows where there is no number (the base row's
+// collapse count): nothing to open.
+const noValue = "–"
+
 // cellRow is the run a cell of table t's row i links to: the finished run
 // of the row's recipe on the table's model with the lowest seed (nil: none).
 func (c *ReproduceView) cellRow(t report.Table, i int) *state.ReproRow {

@@ -217,7 +217,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn.SetInnerHTML(c.Lab.Repro.Error)
 		}
-		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "table-scroll"}, vugu.VGAttribute{Namespace: "", Key: "tabindex", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "region"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "runs of the suite"}}}
+		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "table-scroll reproduce-runs"}, vugu.VGAttribute{Namespace: "", Key: "tabindex", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "region"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "runs of the suite"}}}
 		vgparent.AppendChild(vgn)
 		{
 			vgparent := vgn
@@ -285,7 +285,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								if row.Status == "done" {
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "a", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "reproduce-open"}}}
 									vgparent.AppendChild(vgn)
-									vgn.AddAttrInterface("aria-label", "open "+row.Job.Name()+" in the lab")
+									vgn.AddAttrInterface("aria-label", "open in the lab: "+row.Job.Name())
 									vgn.AddAttrInterface("href", row.RunLink())
 									{
 										vgparent := vgn
@@ -308,7 +308,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				_ = vgparent
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "hint"}}}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(vugu.HTML("Each number links to its run: it opens in the lab, on show, set to train again to the same bits (with several seeds, the first seed\x26#39;s run; the table of runs above links every seed)."))
+				vgn.SetInnerHTML(vugu.HTML("Each number opens its run in the lab, on show and set to train again to the same bits: the first seed\x26#39;s run when there are several (the runs above link every seed)."))
 				for vgiterkeyt, t := range c.tables {
 					var vgiterkey interface{} = vgiterkeyt
 					_ = vgiterkey
@@ -382,7 +382,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 											{
 												vgparent := vgn
 												_ = vgparent
-												if c.cellRow(t, i) != nil {
+												if cell != noValue && c.cellRow(t, i) != nil {
 													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "a", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "reproduce-cell"}}}
 													vgparent.AppendChild(vgn)
 													vgn.AddAttrInterface("aria-label", c.cellLabel(t, i, j))
@@ -398,7 +398,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 														// TODO: implement capture, etc. mostly need to decide syntax
 													})
 												}
-												if c.cellRow(t, i) == nil {
+												if cell == noValue || c.cellRow(t, i) == nil {
 													vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "span", Attr: []vugu.VGAttribute(nil)}
 													vgparent.AppendChild(vgn)
 													vgn.SetInnerHTML(cell)
@@ -406,61 +406,6 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 											}
 										}
 									}
-								}
-							}
-						}
-					}
-				}
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "table-scroll"}, vugu.VGAttribute{Namespace: "", Key: "tabindex", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "region"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "claims"}}}
-				vgparent.AppendChild(vgn)
-				{
-					vgparent := vgn
-					_ = vgparent
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "reproduce-claims"}}}
-					vgparent.AppendChild(vgn)
-					{
-						vgparent := vgn
-						_ = vgparent
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "caption", Attr: []vugu.VGAttribute(nil)}
-						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(vugu.HTML("Claims, checked per seed (asserted claims are the lab\x26#39;s tested promises; the others are reported as measured)"))
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute(nil)}
-						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\x3Cth scope=\"col\"\x3Eclaim\x3C/th\x3E\x3Cth scope=\"col\"\x3Easserted\x3C/th\x3E\x3Cth scope=\"col\"\x3Eseed\x3C/th\x3E\x3Cth scope=\"col\"\x3Eholds\x3C/th\x3E\x3Cth scope=\"col\"\x3Emeasured\x3C/th\x3E\x3C/tr\x3E"))
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
-						vgparent.AppendChild(vgn)
-						{
-							vgparent := vgn
-							_ = vgparent
-							for vgiterkeyt, cl := range c.Lab.Repro.Claims() {
-								var vgiterkey interface{} = vgiterkeyt
-								_ = vgiterkey
-								cl := cl
-								_ = cl
-								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tr", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "reproduce-claim"}}}
-								vgparent.AppendChild(vgn)
-								vgn.AddAttrInterface("data-asserted", yesNo(cl.Asserted))
-								vgn.AddAttrInterface("data-holds", yesNo(cl.Holds))
-								vgn.AddAttrInterface("data-seed", fmt.Sprint(cl.Seed))
-								{
-									vgparent := vgn
-									_ = vgparent
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "row"}}}
-									vgparent.AppendChild(vgn)
-									vgn.SetInnerHTML(cl.Name)
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
-									vgparent.AppendChild(vgn)
-									vgn.SetInnerHTML(assertedText(cl.Asserted))
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
-									vgparent.AppendChild(vgn)
-									vgn.SetInnerHTML(fmt.Sprint(cl.Seed))
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
-									vgparent.AppendChild(vgn)
-									vgn.AddAttrInterface("class", "holds "+yesNo(cl.Holds))
-									vgn.SetInnerHTML(yesNo(cl.Holds))
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
-									vgparent.AppendChild(vgn)
-									vgn.SetInnerHTML(cl.Detail)
 								}
 							}
 						}
@@ -511,6 +456,72 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgout.Components = append(vgout.Components, vgcomp)
 						vgn = &vugu.VGNode{Component: vgcomp}
 						vgparent.AppendChild(vgn)
+					}
+				}
+			}
+		}
+		if c.Lab.Repro.Count("done") > 0 {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "reproduce-claims-block"}}}
+			vgparent.AppendChild(vgn)
+			{
+				vgparent := vgn
+				_ = vgparent
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "hint"}}}
+				vgparent.AppendChild(vgn)
+				vgn.SetInnerHTML(vugu.HTML("Asserted claims are the lab\x26#39;s tested promises; the others are reported as measured."))
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "table-scroll"}, vugu.VGAttribute{Namespace: "", Key: "tabindex", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "region"}, vugu.VGAttribute{Namespace: "", Key: "aria-label", Val: "claims"}}}
+				vgparent.AppendChild(vgn)
+				{
+					vgparent := vgn
+					_ = vgparent
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "reproduce-claims"}}}
+					vgparent.AppendChild(vgn)
+					{
+						vgparent := vgn
+						_ = vgparent
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "caption", Attr: []vugu.VGAttribute(nil)}
+						vgparent.AppendChild(vgn)
+						vgn.SetInnerHTML(vugu.HTML("Claims, checked per seed"))
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute(nil)}
+						vgparent.AppendChild(vgn)
+						vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\x3Cth scope=\"col\"\x3Eclaim\x3C/th\x3E\x3Cth scope=\"col\"\x3Easserted\x3C/th\x3E\x3Cth scope=\"col\"\x3Eseed\x3C/th\x3E\x3Cth scope=\"col\"\x3Eholds\x3C/th\x3E\x3Cth scope=\"col\"\x3Emeasured\x3C/th\x3E\x3C/tr\x3E"))
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
+						vgparent.AppendChild(vgn)
+						{
+							vgparent := vgn
+							_ = vgparent
+							for vgiterkeyt, cl := range c.Lab.Repro.Claims() {
+								var vgiterkey interface{} = vgiterkeyt
+								_ = vgiterkey
+								cl := cl
+								_ = cl
+								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tr", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "reproduce-claim"}}}
+								vgparent.AppendChild(vgn)
+								vgn.AddAttrInterface("data-asserted", yesNo(cl.Asserted))
+								vgn.AddAttrInterface("data-holds", yesNo(cl.Holds))
+								vgn.AddAttrInterface("data-seed", fmt.Sprint(cl.Seed))
+								{
+									vgparent := vgn
+									_ = vgparent
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "row"}}}
+									vgparent.AppendChild(vgn)
+									vgn.SetInnerHTML(cl.Name)
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgparent.AppendChild(vgn)
+									vgn.SetInnerHTML(assertedText(cl.Asserted))
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgparent.AppendChild(vgn)
+									vgn.SetInnerHTML(fmt.Sprint(cl.Seed))
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgparent.AppendChild(vgn)
+									vgn.AddAttrInterface("class", "holds "+yesNo(cl.Holds))
+									vgn.SetInnerHTML(yesNo(cl.Holds))
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgparent.AppendChild(vgn)
+									vgn.SetInnerHTML(cl.Detail)
+								}
+							}
+						}
 					}
 				}
 			}

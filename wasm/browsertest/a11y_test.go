@@ -77,7 +77,8 @@ func (p *page) audit() []axeViolation {
 
 // The page passes axe-core's WCAG 2.1 AA rules with no violation on the
 // landing view, after training, with a token's candidate bars open, with the
-// guided experiments open and with a class board that holds runs.
+// guided experiments open, with a class board that holds runs, and on the
+// Reproduce view with a report's tables, claims and figures.
 func TestAccessibilityAudit(t *testing.T) {
 	p := open(t, 1280, 800, 4*time.Minute)
 	p.bypassCSP()
@@ -109,4 +110,13 @@ func TestAccessibilityAudit(t *testing.T) {
 	p.click("guide-toggle")
 	p.wait(q("guide-run"))
 	check("guide open")
+
+	// The Reproduce view with the committed report imported: its tables
+	// with a link in every cell, its claims and its figures.
+	p.goTo("/#v=1&view=reproduce&suite=full&seeds=3")
+	if err := chromedp.Do(p.ctx, chromedp.SetUploadFiles(chromedp.CSS(tid("reproduce-import")), []string{committedBundle(t)})); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(`document.querySelectorAll('[data-status="done"]').length === 33 && document.querySelectorAll('[data-testid="chart-suite-entropy"] polyline').length > 0 && ` + q("chart-suite-pareto") + ` !== null`)
+	check("reproduce view")
 }

@@ -101,8 +101,8 @@ func TestReproduceViewImportsAndExportsTheReport(t *testing.T) {
 	}
 
 	// Every number of the tables links to its run.
-	if got := js[[]int](p, `[document.querySelectorAll('.reproduce-table td').length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
-		t.Errorf("%d of %d cells link to a run", got[1], got[0])
+	if got := js[[]int](p, `[[...document.querySelectorAll('.reproduce-table td')].filter((e) => e.textContent !== "–").length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
+		t.Errorf("%d of %d cells with a number link to a run", got[1], got[0])
 	}
 
 	p.click("reproduce-export")
@@ -232,8 +232,8 @@ func TestReproduceQuickSuiteMatchesTheCLI(t *testing.T) {
 	}
 
 	// Every number of the tables links to its run.
-	if got := js[[]int](p, `[document.querySelectorAll('.reproduce-table td').length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
-		t.Errorf("%d of %d cells link to a run", got[1], got[0])
+	if got := js[[]int](p, `[[...document.querySelectorAll('.reproduce-table td')].filter((e) => e.textContent !== "–").length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
+		t.Errorf("%d of %d cells with a number link to a run", got[1], got[0])
 	}
 
 	p.click("reproduce-export")
@@ -334,6 +334,11 @@ func TestLabAndSuiteTakeTurnsWithTheEngineWorkers(t *testing.T) {
 	if e := js[string](p, `(document.querySelector('.reproduce .notice.error') || {textContent: ""}).textContent`); e != "" {
 		t.Errorf("the suite says %q after the lab paused", e)
 	}
+	// The dynamics charts draw a run while it trains, from its evaluations.
+	p.wait(`document.querySelectorAll('[data-testid="chart-suite-over-refusal"] polyline').length > 0`)
+	if n := js[int](p, `document.querySelectorAll('[data-testid="reproduce-row"][data-status="done"]').length`); n != 0 {
+		t.Errorf("%d runs done: the chart was to draw a run in progress", n)
+	}
 
 	p.click("reproduce-back")
 	p.wait(q("engine-busy") + ` !== null && !` + q("play") + `.disabled`)
@@ -354,4 +359,57 @@ func TestLabAndSuiteTakeTurnsWithTheEngineWorkers(t *testing.T) {
 	p.wait(q("engine-busy") + ` === null && !` + q("play") + `.disabled`)
 	p.click("play")
 	p.wait(transportState + ` == "playing"`)
+}
+
+// The Reproduce view, with the committed report imported, fits a laptop's
+// screen and a phone's: nothing but the tables' own scroll boxes is wider
+// than the screen, and every chart gets a readable width. With
+// COPSD_SCREENSHOTS set it saves the whole page at each size.
+func TestReproduceViewFitsLaptopAndPhone(t *testing.T) {
+	for _, size := range [][2]int{{1280, 800}, {390, 844}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			p := open(t, size[0], size[1], 2*time.Minute)
+			p.goTo("/#v=1&view=reproduce&suite=full&seeds=3")
+			if err := chromedp.Do(p.ctx, chromedp.SetUploadFiles(chromedp.CSS(tid("reproduce-import")), []string{committedBundle(t)})); err != nil {
+				t.Fatal(err)
+			}
+			p.wait(`document.querySelectorAll('[data-status="done"]').length === 33 && document.querySelectorAll('[data-testid="chart-suite-length"] polyline').length > 0 && ` + q("chart-suite-pareto") + ` !== null`)
+			if w := js[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+				t.Errorf("the page is %d px wide on a %d px screen", w[0], w[1])
+			}
+			// Wider than its box: the offenders, outside the scroll boxes.
+			wide := js[[]string](p, `[...document.querySelectorAll('.reproduce *')].filter((e) => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 0.5).slice(0, 5).map((e) => e.tagName + "." + e.className)`)
+			if len(wide) > 0 {
+				t.Errorf("sticking out of the screen: %v", wide)
+			}
+			// Each chart takes most of a phone's width, and its axis labels
+			// are drawn at 10 px or more.
+			minW := min(0.8*float64(size[0]), 400)
+			for _, id := range []string{"chart-suite-over-refusal", "chart-suite-entropy", "chart-suite-length", "chart-suite-pareto"} {
+				if w := js[float64](p, q(id)+`.getBoundingClientRect().width`); w < minW {
+					t.Errorf("%s is %.0f px wide, want at least %.0f", id, w, minW)
+				}
+				px := js[float64](p, `((s) => parseFloat(getComputedStyle(s.querySelector("text")).fontSize) * s.getBoundingClientRect().width / s.viewBox.baseVal.width)(`+q(id)+`)`)
+				if px < 10 {
+					t.Errorf("%s: axis labels %.1f px tall on screen, want 10 or more", id, px)
+				}
+			}
+			if dir := os.Getenv("COPSD_SCREENSHOTS"); dir != "" {
+				shots := map[string]chromedp.Action[[]byte]{
+					"page":    chromedp.FullScreenshot(100), // quality 100: a PNG
+					"tables":  chromedp.Screenshot(chromedp.CSS(".reproduce-tables")),
+					"figures": chromedp.Screenshot(chromedp.CSS(".reproduce-charts")),
+				}
+				for name, shot := range shots {
+					png, err := chromedp.Run(p.ctx, shot)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("reproduce-%s-%dx%d.png", name, size[0], size[1])), png, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }
