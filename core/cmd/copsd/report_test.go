@@ -207,7 +207,7 @@ func TestShardsPartitionTheJobList(t *testing.T) {
 func TestReproduceRunsTheSuitesJobList(t *testing.T) {
 	models := repoPath(t, "assets/models")
 	for _, seeds := range []int{1, 3, 5} {
-		jobs, err := suiteJobs(models, "out", seeds, nil, true)
+		jobs, err := suiteJobs(models, "out", seeds, nil, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,6 +31,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	models := fs.String("models", "assets/models", "directory holding base-rho50.ckpt and base-rho0.ckpt")
 	steps := intFlag(fs, "steps", 0, 1, int(distill.StepsRange.Hi), "steps per run (default: each recipe's)")
 	jobs := intFlag(fs, "jobs", 2, 1, 64, "runs in parallel")
+	workers := intFlag(fs, "workers", 0, 0, 256, "workers per run for its shards (default: every CPU with -jobs 1, one when runs go in parallel); the runs are the same for any number")
 	only := fs.String("recipes", "", "comma-separated recipes to run (default: the whole suite)")
 	force := fs.Bool("force", false, "rerun runs whose JSON already exists")
 	quiet := fs.Bool("q", false, "no progress lines")
@@ -62,7 +63,11 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	todo, err := suiteJobs(*models, *out, *seeds, filter, *jobs > 1)
+	perRun := *workers
+	if perRun == 0 && *jobs > 1 {
+		perRun = 1 // parallel runs, not parallel shards
+	}
+	todo, err := suiteJobs(*models, *out, *seeds, filter, perRun)
 	if err != nil {
 		return err
 	}
@@ -81,9 +86,9 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 
 // suiteJobs opens the base models of the suite's job list (report.FullJobs:
 // model by model, recipe by recipe, seed by seed; only the filter's recipes
-// when it is not empty), the list that -shard slices. parallel: the runs go
-// in parallel, so each run's kernels use one core.
-func suiteJobs(models, out string, seeds int, filter map[string]bool, parallel bool) ([]job, error) {
+// when it is not empty), the list that -shard slices. workers: each run's
+// shard workers (0: the model's default, every CPU).
+func suiteJobs(models, out string, seeds int, filter map[string]bool, workers int) ([]job, error) {
 	var todo []job
 	bases := map[string]*pretrain.Base{}
 	for _, j := range report.FullJobs(seeds, filter) {
@@ -93,8 +98,8 @@ func suiteJobs(models, out string, seeds int, filter map[string]bool, parallel b
 			if base, err = pretrain.Open(filepath.Join(models, j.Model+".ckpt")); err != nil {
 				return nil, err
 			}
-			if parallel {
-				base.Model.Workers = 1 // parallel runs, not parallel kernels
+			if workers > 0 {
+				base.Model.Workers = workers
 			}
 			bases[j.Model] = base
 		}

@@ -8,16 +8,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// Reproduce is `copsd reproduce`'s wall time at -jobs 1 and -jobs 2.
+// Reproduce is `copsd reproduce`'s wall time at -jobs 1 and -jobs 2: with
+// -jobs 1 each run's shards go on every core (the default), and, for the
+// runs' parallelism alone, on one (-workers 1); with -jobs 2, two runs at
+// once, one core each.
 type Reproduce struct {
 	Args     string             `json:"args"`      // the suite (without -jobs and -out)
-	Seconds  map[string]float64 `json:"seconds"`   // "jobs=1", "jobs=2"
+	Seconds  map[string]float64 `json:"seconds"`   // "jobs=1", "jobs=1 workers=1", "jobs=2"
 	Ratio    float64            `json:"ratio"`     // jobs=2 over jobs=1
+	Ratio1   float64            `json:"ratio_w1"`  // jobs=2 over jobs=1 workers=1
 	SameRuns bool               `json:"same_runs"` // every run's JSON and the report byte for byte the same
 }
 
@@ -41,23 +44,26 @@ func reproduce(dir, suite string) (*Reproduce, error) {
 	}
 	r := &Reproduce{Args: "copsd reproduce " + strings.Join(args, " "), Seconds: map[string]float64{}, SameRuns: true}
 	var outs []string
-	for _, jobs := range []int{1, 2} {
-		out := filepath.Join(dir, "reproduce-jobs"+strconv.Itoa(jobs))
-		logf("copsd reproduce %s -jobs %d (load %s)", strings.Join(args, " "), jobs, loadavg())
-		c := exec.Command(exe, append([]string{"reproduce", "-q", "-jobs", strconv.Itoa(jobs), "-out", out}, args...)...)
+	for _, run := range []struct{ name, jobs, workers string }{{"jobs=1", "1", "0"}, {"jobs=1 workers=1", "1", "1"}, {"jobs=2", "2", "0"}} {
+		out := filepath.Join(dir, "reproduce-"+strings.ReplaceAll(run.name, " ", "-"))
+		logf("copsd reproduce %s -jobs %s -workers %s (load %s)", strings.Join(args, " "), run.jobs, run.workers, loadavg())
+		c := exec.Command(exe, append([]string{"reproduce", "-q", "-jobs", run.jobs, "-workers", run.workers, "-out", out}, args...)...)
 		t0 := time.Now()
 		if b, err := c.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("copsd reproduce -jobs %d: %v\n%s", jobs, err, b)
+			return nil, fmt.Errorf("copsd reproduce -jobs %s -workers %s: %v\n%s", run.jobs, run.workers, err, b)
 		}
-		r.Seconds["jobs="+strconv.Itoa(jobs)] = time.Since(t0).Seconds()
+		r.Seconds[run.name] = time.Since(t0).Seconds()
 		outs = append(outs, out)
 	}
 	r.Ratio = r.Seconds["jobs=2"] / r.Seconds["jobs=1"]
-	same, err := sameTree(outs[0], outs[1])
-	if err != nil {
-		return nil, err
+	r.Ratio1 = r.Seconds["jobs=2"] / r.Seconds["jobs=1 workers=1"]
+	for _, o := range outs[1:] {
+		same, err := sameTree(outs[0], o)
+		if err != nil {
+			return nil, err
+		}
+		r.SameRuns = r.SameRuns && same
 	}
-	r.SameRuns = same
 	return r, nil
 }
 
@@ -77,7 +83,7 @@ func sameTree(a, b string) (bool, error) {
 		y, err := os.ReadFile(filepath.Join(b, rel))
 		x, y = bytes.ReplaceAll(x, []byte(a), []byte("DIR")), bytes.ReplaceAll(y, []byte(b), []byte("DIR"))
 		if err != nil || !bytes.Equal(x, y) {
-			logf("reproduce: %s differs between -jobs 1 and -jobs 2", rel)
+			logf("reproduce: %s differs between %s and %s", rel, a, b)
 			same = false
 		}
 		return nil
@@ -89,6 +95,6 @@ func printReproduce(r *Reproduce) {
 	if r == nil {
 		return
 	}
-	fmt.Printf("\n%s: -jobs 1 %.0f s, -jobs 2 %.0f s (%.2fx); the same runs and report: %v\n",
-		r.Args, r.Seconds["jobs=1"], r.Seconds["jobs=2"], r.Ratio, r.SameRuns)
+	fmt.Printf("\n%s: -jobs 1 %.0f s (each run's shards on every core), -jobs 1 -workers 1 %.0f s, -jobs 2 %.0f s: %.2fx and %.2fx; the same runs and report: %v\n",
+		r.Args, r.Seconds["jobs=1"], r.Seconds["jobs=1 workers=1"], r.Seconds["jobs=2"], r.Ratio, r.Ratio1, r.SameRuns)
 }
