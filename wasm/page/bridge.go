@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"syscall/js"
 	"time"
 
@@ -27,7 +28,7 @@ import (
 type bridge struct {
 	env      vugu.EventEnv
 	lab      *state.Lab
-	inbox    chan func()
+	inbox    chan queued
 	manifest map[string]string
 
 	trainer js.Value
@@ -39,6 +40,10 @@ type bridge struct {
 	loading map[string]*modelLoad
 	funcs   []js.Func // kept for the page's lifetime
 	runs    *runner   // the Reproduce view's whole runs
+
+	renderTook atomic.Int64 // the page's last render, in ns (page.go)
+	rendered   time.Time    // when apply last asked for a render
+	later      bool         // a render of routine callbacks is due (apply's own)
 }
 
 // evalMsg is an evaluation in flight, kept to send again if its worker dies.
@@ -57,30 +62,63 @@ type modelLoad struct {
 }
 
 func newBridge(env vugu.EventEnv) *bridge {
-	b := &bridge{env: env, inbox: make(chan func(), 256), loading: map[string]*modelLoad{}}
+	b := &bridge{env: env, inbox: make(chan queued, 256), loading: map[string]*modelLoad{}}
 	go b.apply()
 	return b
 }
 
+// queued is a browser callback's effect on the lab. A routine one (a
+// training step's event) may wait a little for its render.
+type queued struct {
+	f       func()
+	routine bool
+}
+
 // apply runs queued callbacks under the lock, as many as are waiting before
-// one render.
+// one render. While a run trains, steps arrive faster than the eye follows
+// the charts, and on a machine with few cores the page's thread shares them
+// with the engine workers: a render per step would take from training what
+// it gives the charts. So a batch of routine callbacks renders at most once
+// per stepRenderGap (longer when the page renders slowly: eight times its
+// last render), and one that comes sooner is rendered then, with whatever
+// came meanwhile. Everything else (a pause, an evaluation's result, the
+// collapse banner, an error) renders at once, and a callback's work (an
+// evaluation handed out, a request sent) is never held back, only its
+// render.
 func (b *bridge) apply() {
-	for f := range b.inbox {
+	for q := range b.inbox {
 		b.env.Lock()
-		f()
+		q.f()
+		urgent := !q.routine
 		for more := true; more; {
 			select {
 			case g := <-b.inbox:
-				g()
+				g.f()
+				urgent = urgent || !g.routine
 			default:
 				more = false
 			}
 		}
-		b.env.UnlockRender()
+		gap := max(stepRenderGap, 8*time.Duration(b.renderTook.Load()))
+		if wait := gap - time.Since(b.rendered); urgent || wait <= 0 {
+			b.rendered = time.Now()
+			b.env.UnlockRender()
+			continue
+		} else if !b.later {
+			b.later = true
+			time.AfterFunc(wait, func() { b.inbox <- queued{f: func() { b.later = false }} })
+		}
+		b.env.UnlockOnly()
 	}
 }
 
-func (b *bridge) queue(f func()) { b.inbox <- f }
+// stepRenderGap is the shortest time between two renders of training steps.
+const stepRenderGap = 100 * time.Millisecond
+
+func (b *bridge) queue(f func()) { b.inbox <- queued{f: f} }
+
+// queueStep queues a training step's event: routine.
+func (b *bridge) queueStep(f func()) { b.inbox <- queued{f: f, routine: true} }
 
 func (b *bridge) funcOf(f func(js.Value, []js.Value) any) js.Func {
 	fn := js.FuncOf(f)
@@ -256,13 +294,15 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 	case "reply", "event":
 		resp, err := decodeResponse(d)
 		jobs := jobBlobs(d)
-		b.queue(func() {
+		q := queued{f: func() {
 			if err != nil {
 				b.lab.OnFatal(err.Error())
 				return
 			}
 			b.lab.OnTrainer(resp, jobs)
-		})
+		}}
+		q.routine = err == nil && typ == "event" && resp.Step != nil && resp.Paused == nil && resp.Error == "" && resp.Measured == nil
+		b.inbox <- q
 	case "loaded":
 		b.loaded(0, d)
 	case "simd":

@@ -40,15 +40,15 @@ func Run() {
 
 	first := true
 	var last time.Time
-	var gap time.Duration
 	for ok := true; ok; ok = renderer.EventWait() {
-		// At most one render per gap: a burst of worker messages (the
-		// examples arriving, a step and its evaluation) becomes one render
-		// instead of several back to back. And always a turn of the event
+		// At most one render per minRenderGap: a burst of worker messages
+		// (the examples arriving, a step and its evaluation) becomes one
+		// render instead of several back to back (and the bridge spaces the
+		// renders of training steps further). And always a turn of the event
 		// loop first, so that handling a message and rendering it are two
 		// pieces of main-thread work, not one long one.
 		if !first {
-			time.Sleep(max(gap-time.Since(last), time.Millisecond))
+			time.Sleep(max(minRenderGap-time.Since(last), time.Millisecond))
 		}
 		last = time.Now()
 		env.RLock()
@@ -57,7 +57,7 @@ func Run() {
 		if err := renderer.Render(res); err != nil {
 			panic(err)
 		}
-		gap = renderGap(time.Since(last))
+		b.renderTook.Store(int64(time.Since(last)))
 		if first {
 			first = false
 			js.Global().Get("performance").Call("mark", "copsd-first-render")
@@ -66,22 +66,8 @@ func Run() {
 	}
 }
 
-// renderGap is the time from the start of a render that took took to the
-// start of the next: at least minRenderGap, and renderShare times the
-// render, so that building the page and syncing the DOM keep to a quarter
-// of the main thread (the style, layout and paint they cause take about as
-// long again). While a run trains, steps arrive faster than the eye follows
-// the charts, and on a machine with few cores the page's thread shares them
-// with the engine workers: a render per step would take from training what
-// it gives the charts.
-func renderGap(took time.Duration) time.Duration {
-	return max(minRenderGap, renderShare*took)
-}
-
-const (
-	minRenderGap = 20 * time.Millisecond // the shortest time between two renders
-	renderShare  = 4                     // a render's build and DOM sync: a quarter of the time
-)
+// minRenderGap is the shortest time between two renders.
+const minRenderGap = 20 * time.Millisecond
 
 // newRenderer starts Vugu's DOM renderer without eval. domrender.New
 // installs its JS half by calling window.eval on the script, which the
