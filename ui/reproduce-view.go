@@ -59,8 +59,9 @@ func (c *ReproduceView) cellLabel(t report.Table, i, j int) string {
 	return fmt.Sprintf("%s, %s of %s on %s: open the seed %d run in the lab", t.Rows[i][j+1], t.Header[j+1], strings.Trim(t.Rows[i][0], "*"), t.Model, row.Job.Seed)
 }
 
-// openCell opens the cell's run in the lab, unless the reader asked for a
-// new tab or window (the link's own address then replays it there).
+// openCell opens a cell's (or a row's) run in the lab, unless the reader
+// asked for a new tab or window (the link's own address then replays it
+// there).
 func (c *ReproduceView) openCell(e vugu.DOMEvent, row *state.ReproRow) {
 	for _, k := range []string{"ctrlKey", "metaKey", "shiftKey", "altKey"} {
 		if e.PropBool(k) {

@@ -287,6 +287,11 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgparent.AppendChild(vgn)
 									vgn.AddAttrInterface("aria-label", "open in the lab: "+row.Job.Name())
 									vgn.AddAttrInterface("href", row.RunLink())
+									vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
+										EventType: "click",
+										Func:      func(event vugu.DOMEvent) { c.openCell(event, row) },
+										// TODO: implement capture, etc. mostly need to decide syntax
+									})
 									{
 										vgparent := vgn
 										_ = vgparent
