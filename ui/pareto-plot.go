@@ -49,6 +49,24 @@ func (c *ParetoPlot) export() {
 	c.Lab.ExportChart(c.testID())
 }
 
+// keys name the colours of a suite's bubbles (its labels do not all fit
+// in the plot): each recipe on each model once, the base models first.
+func (c *ParetoPlot) keys() []legendKey {
+	var out []legendKey
+	seen := map[string]bool{}
+	for _, p := range c.points() {
+		name := p.Label
+		if p.Base {
+			name = "base models"
+		}
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, legendKey{name: name, swatch: p.Fill})
+		}
+	}
+	return out
+}
+
 func (c *ParetoPlot) points() []state.ParetoPoint {
 	if c.Suite != nil {
 		return c.Suite.Pareto()

@@ -339,6 +339,8 @@ func TestLabAndSuiteTakeTurnsWithTheEngineWorkers(t *testing.T) {
 	if n := js[int](p, `document.querySelectorAll('[data-testid="reproduce-row"][data-status="done"]').length`); n != 0 {
 		t.Errorf("%d runs done: the chart was to draw a run in progress", n)
 	}
+	js[bool](p, `(document.querySelector(".reproduce-charts").scrollIntoView(), true)`)
+	p.screenshot("reproduce-running-figures.png")
 
 	p.click("reproduce-back")
 	p.wait(q("engine-busy") + ` !== null && !` + q("play") + `.disabled`)
