@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -105,10 +106,16 @@ type Live struct {
 	Step      int
 	Probes    []distill.ProbeTrace // the latest step's token-level records
 	ProbeStep int
-	Log       []LogEntry
-	StepMs    float64     // wall time of the latest step
-	Paused    string      // why the trainer last paused on its own
-	Memory    *lab.Memory // the trainer's, as last measured
+	// rawProbes are the latest step's records as the trainer sent them
+	// (JSON), not yet decoded: Flush decodes them before a render, so that
+	// the steps no render shows cost nothing to decode.
+	rawProbes     string
+	rawProbesStep int
+	rawProbesDone bool
+	Log           []LogEntry
+	StepMs        float64     // wall time of the latest step
+	Paused        string      // why the trainer last paused on its own
+	Memory        *lab.Memory // the trainer's, as last measured
 }
 
 // LogEntry is what the probe prompts got at one step.
@@ -303,25 +310,68 @@ func (l *Lab) onStep(ev *lab.StepEvent) {
 		}
 	}
 	if len(ev.Probes) > 0 {
-		live.Probes, live.ProbeStep = ev.Probes, ev.Step
-		if l.Tokens.Probe >= len(ev.Probes) {
-			l.Tokens.Probe = 0
-		}
-		if l.Tokens.Token >= 0 && l.Tokens.Token >= len(ev.Probes[l.Tokens.Probe].Tokens) {
-			l.Tokens.Token = -1
-		}
-		if ev.Step == 1 || ev.Step%LogEvery == 0 || ev.Done {
-			for _, p := range ev.Probes {
-				live.Log = append(live.Log, LogEntry{Step: ev.Step, Prompt: p.Prompt, Family: p.Family,
-					Answer: p.Response, Refused: p.Refused, Tokens: len(p.Tokens) - 1})
-			}
-		}
+		live.rawProbes = ""
+		l.setProbes(ev.Step, ev.Done, ev.Probes)
 	}
 	if ev.Done {
 		l.Playing, l.TrainerPlaying = false, false
 		defer l.dispatch()
 	}
 	l.Guide.onProgress(l)
+}
+
+// setProbes shows a step's probe records, and logs them every LogEvery
+// steps.
+func (l *Lab) setProbes(step int, done bool, probes []distill.ProbeTrace) {
+	live := l.Live
+	if len(probes) == 0 {
+		return
+	}
+	live.Probes, live.ProbeStep = probes, step
+	if l.Tokens.Probe >= len(probes) {
+		l.Tokens.Probe = 0
+	}
+	if l.Tokens.Token >= 0 && l.Tokens.Token >= len(probes[l.Tokens.Probe].Tokens) {
+		l.Tokens.Token = -1
+	}
+	if step == 1 || step%LogEvery == 0 || done {
+		for _, p := range probes {
+			live.Log = append(live.Log, LogEntry{Step: step, Prompt: p.Prompt, Family: p.Family,
+				Answer: p.Response, Refused: p.Refused, Tokens: len(p.Tokens) - 1})
+		}
+	}
+}
+
+// OnProbes takes the probe records of the step the trainer just reported,
+// still encoded (the page's binding sends them apart from the step's
+// event): they are decoded when a render needs them (Flush) or when the
+// rollout log does, not for every step.
+func (l *Lab) OnProbes(runID, step int, done bool, raw string) {
+	live := l.Live
+	if live == nil || live.RunID != runID || step != live.Step || raw == "" {
+		return // not the step just filed
+	}
+	live.rawProbes, live.rawProbesStep, live.rawProbesDone = raw, step, done
+	if step == 1 || step%LogEvery == 0 || done {
+		l.Flush()
+	}
+}
+
+// Flush decodes the latest step's probe records if they wait: the page
+// calls it before every render.
+func (l *Lab) Flush() {
+	live := l.Live
+	if live == nil || live.rawProbes == "" {
+		return
+	}
+	var probes []distill.ProbeTrace
+	err := json.Unmarshal([]byte(live.rawProbes), &probes)
+	live.rawProbes = ""
+	if err != nil {
+		l.Notice = &Notice{Text: "The step's token records could not be read: " + err.Error(), Error: true}
+		return
+	}
+	l.setProbes(live.rawProbesStep, live.rawProbesDone, probes)
 }
 
 func (l *Lab) onRecorded(r *lab.Recorded) {

@@ -395,3 +395,50 @@ func TestDroppedWorkerShowsANotice(t *testing.T) {
 		t.Fatalf("workers %d, notice %+v", l.Engine.Workers, l.Notice)
 	}
 }
+
+// The page's binding hands a step's probe records over still encoded: they
+// are decoded before a render (Flush), at once for the steps the rollout
+// log keeps, and never for a step no render shows.
+func TestProbeRecordsDecodeWhenShown(t *testing.T) {
+	l, _ := booted(t, "")
+	id := l.Live.RunID
+	raw := func(s int) string {
+		b, _ := json.Marshal([]distill.ProbeTrace{{Step: s, Prompt: "how do i bake bread ?", Family: "benign",
+			Response: fmt.Sprint("answer ", s), Tokens: []distill.TokenRecord{{Token: "mix"}, {Token: "<eos>"}}}})
+		return string(b)
+	}
+	step := func(s int) {
+		l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: s}}, nil)
+		l.OnProbes(id, s, false, raw(s))
+	}
+	step(1) // the log keeps step 1: decoded at once
+	if len(l.Live.Log) != 1 || l.Live.ProbeStep != 1 {
+		t.Fatalf("after step 1: %d log entries, probes of step %d", len(l.Live.Log), l.Live.ProbeStep)
+	}
+	step(2)
+	step(3)
+	if l.Live.ProbeStep != 1 || l.Live.Probes[0].Response != "answer 1" {
+		t.Fatalf("steps 2 and 3 were decoded before a render: probes of step %d", l.Live.ProbeStep)
+	}
+	l.Flush()
+	if l.Live.ProbeStep != 3 || l.Live.Probes[0].Response != "answer 3" || len(l.Live.Log) != 1 {
+		t.Fatalf("after Flush: probes of step %d (%q), %d log entries", l.Live.ProbeStep, l.Live.Probes[0].Response, len(l.Live.Log))
+	}
+	step(4)
+	step(5) // LogEvery: decoded and logged at once
+	if l.Live.ProbeStep != 5 || len(l.Live.Log) != 2 || l.Live.Log[1].Step != 5 {
+		t.Fatalf("after step 5: probes of step %d, log %+v", l.Live.ProbeStep, l.Live.Log)
+	}
+	l.OnProbes(id, 4, false, raw(4)) // not the step just filed: ignored
+	l.OnProbes(id+1, 5, false, raw(5))
+	l.Flush()
+	if l.Live.ProbeStep != 5 {
+		t.Errorf("a late or foreign record replaced step 5's: step %d", l.Live.ProbeStep)
+	}
+	step(6)
+	l.OnProbes(id, 6, false, `[{"step": 6, "tokens": [`) // cut short
+	l.Flush()
+	if l.Notice == nil || !strings.Contains(l.Notice.Text, "token records could not be read") || l.Live.ProbeStep != 5 {
+		t.Errorf("bad records: notice %+v, probes of step %d", l.Notice, l.Live.ProbeStep)
+	}
+}

@@ -300,7 +300,19 @@ func (w *worker) send(typ string, seq int, resp lab.Response) {
 		}
 		jobs[i] = bufs
 	}
+	// A step's probe records go apart from its event, still encoded: the
+	// page decodes them only for the steps it draws.
+	var probes string
+	if ev := resp.Step; ev != nil && len(ev.Probes) > 0 {
+		if b, err := json.Marshal(ev.Probes); err == nil {
+			bare := *ev
+			bare.Probes, resp.Step, probes = nil, &bare, string(b)
+		}
+	}
 	msg := map[string]any{"type": typ, "seq": seq, "json": string(lab.EncodeResponse(resp)), "jobs": jobs}
+	if probes != "" {
+		msg["probes"] = probes
+	}
 	w.post(msg, transfer)
 }
 

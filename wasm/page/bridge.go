@@ -294,12 +294,19 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 	case "reply", "event":
 		resp, err := decodeResponse(d)
 		jobs := jobBlobs(d)
+		var probes string
+		if p := d.Get("probes"); p.Type() == js.TypeString {
+			probes = p.String()
+		}
 		q := queued{f: func() {
 			if err != nil {
 				b.lab.OnFatal(err.Error())
 				return
 			}
 			b.lab.OnTrainer(resp, jobs)
+			if ev := resp.Step; ev != nil && probes != "" {
+				b.lab.OnProbes(ev.RunID, ev.Step, ev.Done, probes)
+			}
 		}}
 		q.routine = err == nil && typ == "event" && resp.Step != nil && resp.Paused == nil && resp.Error == "" && resp.Measured == nil
 		b.inbox <- q

@@ -51,6 +51,9 @@ func Run() {
 			time.Sleep(max(minRenderGap-time.Since(last), time.Millisecond))
 		}
 		last = time.Now()
+		env.Lock()
+		l.Flush() // the latest step's probe records, decoded once for this render
+		env.UnlockOnly()
 		env.RLock()
 		res := buildEnv.RunBuild(root)
 		env.RUnlock()

@@ -72,10 +72,10 @@ type shardsReply struct {
 	// replica's update; the rest of Ms is messaging and copies.
 	Compute []float64 `json:"compute"`
 	Apply   []float64 `json:"apply"`
-	Hashes []string  `json:"hashes"`
-	SIMD   []bool    `json:"simd"`
-	Shards int       `json:"shards"`
-	Error  string    `json:"error"`
+	Hashes  []string  `json:"hashes"`
+	SIMD    []bool    `json:"simd"`
+	Shards  int       `json:"shards"`
+	Error   string    `json:"error"`
 }
 
 // chromiumScaling times the sharded reference step on K Web Workers of the
