@@ -19,16 +19,18 @@ type queuedJob struct {
 // the run is not playing: started while it plays, they would hold the
 // collapse banner back by as long.
 //
-// With several evaluators, an evaluation of a step is split into as many
-// jobs, each with an interleaved share of its chunks of held-out prompts;
-// the trainer combines their parts into the one evaluation.
+// With several evaluators, an evaluation of a step is split into one job
+// per chunk of held-out prompts, handed to whichever evaluator is free (an
+// evaluator holds up to evalDepth jobs, so that it never waits for the
+// page between two): the evaluators share the work whatever else they do
+// (a helper's shards, the trainer's steps), and a helper's shard work
+// waits at most one chunk. The trainer combines the parts into the one
+// evaluation.
 func (l *Lab) queueJob(j lab.Job, b Blobs) {
-	if n := len(l.evalBusy); j.Kind == lab.JobEval && j.Chunks == nil && n > 1 && j.NChunks > 1 {
-		for e := range min(n, j.NChunks) {
+	if n := len(l.evalLoad); j.Kind == lab.JobEval && j.Chunks == nil && n > 1 && j.NChunks > 1 {
+		for c := range j.NChunks {
 			sub := j
-			for c := e; c < j.NChunks; c += min(n, j.NChunks) {
-				sub.Chunks = append(sub.Chunks, c)
-			}
+			sub.Chunks = []int{c}
 			l.queueJob(sub, b)
 		}
 		return
@@ -46,29 +48,39 @@ func (l *Lab) queueJob(j lab.Job, b Blobs) {
 	l.dispatch()
 }
 
+// evalDepth is how many jobs an evaluator holds at once when there are
+// several evaluators (one alone holds one: it is also the trainer).
+const evalDepth = 2
+
 func (l *Lab) dispatch() {
-	for w := range l.evalBusy {
-		if len(l.evalQueue) == 0 {
-			return
+	depth := 1
+	if len(l.evalLoad) > 1 {
+		depth = evalDepth
+	}
+	for d := range depth { // round-robin: every evaluator one job, then a second
+		for w := range l.evalLoad {
+			if len(l.evalQueue) == 0 {
+				return
+			}
+			if l.evalLoad[w] > d {
+				continue
+			}
+			q := l.evalQueue[0]
+			if q.job.Kind != lab.JobEval && (l.Playing || l.evalLoad[w] > 0) {
+				return // the teacher's and the leakage: not while playing, and alone
+			}
+			l.evalQueue = l.evalQueue[1:]
+			l.evalLoad[w]++
+			l.Port.Evaluator(w, lab.Request{Op: lab.OpEvaluate, Seq: l.nextSeq(), Job: &q.job}, q.blobs)
 		}
-		if l.evalBusy[w] {
-			continue
-		}
-		q := l.evalQueue[0]
-		if q.job.Kind != lab.JobEval && l.Playing {
-			return
-		}
-		l.evalQueue = l.evalQueue[1:]
-		l.evalBusy[w] = true
-		l.Port.Evaluator(w, lab.Request{Op: lab.OpEvaluate, Seq: l.nextSeq(), Job: &q.job}, q.blobs)
 	}
 }
 
 // OnEvaluator handles evaluator i's answer: the result goes to the trainer,
 // which files it in the run's report and answers what changed.
 func (l *Lab) OnEvaluator(i int, resp lab.Response) {
-	if i >= 0 && i < len(l.evalBusy) {
-		l.evalBusy[i] = false
+	if i >= 0 && i < len(l.evalLoad) && l.evalLoad[i] > 0 {
+		l.evalLoad[i]--
 	}
 	defer l.dispatch()
 	if resp.Error != "" {

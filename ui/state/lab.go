@@ -89,7 +89,7 @@ type Lab struct {
 	nextRunID      int
 	resumeOnShow   bool
 	evalQueue      []queuedJob
-	evalBusy       []bool
+	evalLoad       []int // per evaluator: its jobs in flight
 	exampleNames   []string
 	pendingModel   string // start a run once this model is loaded
 	startWanted    bool
@@ -163,7 +163,7 @@ func (l *Lab) OnBooted(evaluators, workers int) {
 	l.Engine.Booted = true
 	l.Engine.Workers = max(workers, 1)
 	l.Engine.Evaluators = max(evaluators, 1)
-	l.evalBusy = make([]bool, l.Engine.Evaluators)
+	l.evalLoad = make([]int, l.Engine.Evaluators)
 	l.Engine.Models = map[string]lab.ModelInfo{}
 	l.Reset()
 	if l.Settings.Class != "" && l.Board.Class == "" {

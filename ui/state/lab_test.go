@@ -363,8 +363,10 @@ func evalMetrics(length float64) (m eval.Metrics) {
 	return m
 }
 
-// With three evaluators, an evaluation of seven chunks goes out as three
-// jobs with interleaved shares of the chunks, one to each evaluator.
+// With three evaluators, an evaluation of seven chunks goes out as one job
+// per chunk: each evaluator holds two, round-robin, and the seventh waits
+// for the first evaluator to answer. The teacher's own evaluation waits
+// until the run is paused and an evaluator is idle.
 func TestEvaluationSplitsAcrossEvaluators(t *testing.T) {
 	p := &fakePort{}
 	l := New(p, "")
@@ -372,15 +374,26 @@ func TestEvaluationSplitsAcrossEvaluators(t *testing.T) {
 	l.OnModelLoaded(l.Settings.Model, lab.ModelInfo{Name: l.Settings.Model}, nil)
 	start := p.last(lab.OpStart)
 	l.OnTrainer(lab.Response{Seq: start.Seq, Started: &lab.Started{RunID: start.Run.ID, Model: start.Run.Model, Config: start.Run.Config.Defaults()},
-		Jobs: []lab.Job{{RunID: start.Run.ID, Kind: lab.JobEval, NChunks: 7}}}, []Blobs{"s0"})
-	if len(p.evals) != 3 {
-		t.Fatalf("%d evaluator calls, want 3", len(p.evals))
-	}
-	want := [][]int{{0, 3, 6}, {1, 4}, {2, 5}}
-	for i, e := range p.evals {
-		if e.worker != i || fmt.Sprint(e.req.Job.Chunks) != fmt.Sprint(want[i]) || e.blobs != "s0" {
-			t.Errorf("call %d: evaluator %d, chunks %v, blobs %v; want evaluator %d, chunks %v", i, e.worker, e.req.Job.Chunks, e.blobs, i, want[i])
+		Jobs: []lab.Job{{RunID: start.Run.ID, Kind: lab.JobEval, NChunks: 7}, {RunID: start.Run.ID, Kind: lab.JobTeacher}}}, []Blobs{"s0", "t0"})
+	check := func(calls []evalCall, want [][2]int) {
+		t.Helper()
+		if len(calls) != len(want) {
+			t.Fatalf("%d evaluator calls, want %d", len(calls), len(want))
 		}
+		for i, e := range calls {
+			if e.worker != want[i][0] || fmt.Sprint(e.req.Job.Chunks) != fmt.Sprint([]int{want[i][1]}) || e.blobs != "s0" {
+				t.Errorf("call %d: evaluator %d, chunks %v, blobs %v; want evaluator %d, chunk %d", i, e.worker, e.req.Job.Chunks, e.blobs, want[i][0], want[i][1])
+			}
+		}
+	}
+	check(p.evals, [][2]int{{0, 0}, {1, 1}, {2, 2}, {0, 3}, {1, 4}, {2, 5}})
+	l.OnEvaluator(0, lab.Response{})
+	check(p.evals[6:], [][2]int{{0, 6}})
+	for _, w := range []int{1, 2, 0, 1, 2, 0} {
+		l.OnEvaluator(w, lab.Response{})
+	}
+	if n := len(p.evals); n != 8 || p.evals[7].req.Job.Kind != lab.JobTeacher {
+		t.Fatalf("after every chunk: %d calls, the last %+v; want the teacher's evaluation", n, p.evals[n-1].req.Job)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -32,11 +33,11 @@ type bridge struct {
 	manifest map[string]string
 
 	trainer js.Value
-	helpers []js.Value      // the trainer's pool: they compute shards and evaluate
-	evals   []js.Value      // the evaluators: the helpers, then the trainer
-	lost    []bool          // per helper: it failed, and its evaluations go to the trainer
-	pending map[int]evalMsg // per evaluator: its evaluation in flight
-	evalSeq map[int]int     // the trainer's evaluations: request seq → evaluator
+	helpers []js.Value              // the trainer's pool: they compute shards and evaluate
+	evals   []js.Value              // the evaluators: the helpers, then the trainer
+	lost    []bool                  // per helper: it failed, and its evaluations go to the trainer
+	pending map[int]map[int]evalMsg // per evaluator: its evaluations in flight, by request seq
+	evalSeq map[int]int             // the trainer's evaluations: request seq → evaluator
 	loading map[string]*modelLoad
 	funcs   []js.Func // kept for the page's lifetime
 	runs    *runner   // the Reproduce view's whole runs
@@ -191,7 +192,7 @@ func (b *bridge) boot() {
 		b.helpers = append(b.helpers, h)
 	}
 	b.lost = make([]bool, len(b.helpers))
-	b.pending, b.evalSeq = map[int]evalMsg{}, map[int]int{}
+	b.pending, b.evalSeq = map[int]map[int]evalMsg{}, map[int]int{}
 	if len(b.helpers) > 0 {
 		// A MessageChannel per helper: the trainer holds one end of each.
 		var ports []any
@@ -238,10 +239,11 @@ func (b *bridge) helperLost(i int, why string) {
 	}
 	b.lost[i] = true
 	b.trainer.Call("postMessage", map[string]any{"type": "lost", "helper": i, "error": why})
-	if m, ok := b.pending[i]; ok { // its evaluation goes to the trainer
-		delete(b.pending, i)
-		b.toTrainerAsEvaluator(i, m)
+	seqs := slices.Sorted(maps.Keys(b.pending[i])) // its evaluations go to the trainer, in order
+	for _, seq := range seqs {
+		b.toTrainerAsEvaluator(i, b.pending[i][seq])
 	}
+	delete(b.pending, i)
 	b.queue(func() {
 		for name, ml := range b.loading { // a load it will not answer
 			if i+1 < len(ml.waiting) && ml.waiting[i+1] {
@@ -326,7 +328,7 @@ func (b *bridge) fromEvaluator(i int, typ string, d js.Value) {
 	case "whole-progress", "whole-done", "whole-failed":
 		b.runs.fromWorker(i+1, typ, d)
 	case "reply":
-		delete(b.pending, i)
+		delete(b.pending[i], d.Get("seq").Int())
 		resp, err := decodeResponse(d)
 		b.queue(func() {
 			if err != nil {
@@ -390,7 +392,10 @@ func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 		b.toTrainerAsEvaluator(i, m)
 		return
 	}
-	b.pending[i] = m
+	if b.pending[i] == nil {
+		b.pending[i] = map[int]evalMsg{}
+	}
+	b.pending[i][req.Seq] = m
 	b.evals[i].Call("postMessage", m.msg)
 }
 
