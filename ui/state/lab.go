@@ -148,6 +148,7 @@ func New(port Port, hash string) *Lab {
 	l.Cons.Draft = l.Settings.Constitution
 	l.Guide.Open = l.Settings.Guide
 	l.Board.ClassDraft = l.Settings.Class
+	l.Repro.OnIdle = l.suiteIdle
 	l.initReproduce()
 	return l
 }

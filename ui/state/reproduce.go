@@ -75,6 +75,7 @@ type Reproduce struct {
 	Runner Runner           // nil until the page has its workers
 	Store  Store            // nil: nothing persists
 	Now    func() time.Time // the clock of the estimate
+	OnIdle func()           // called when the suite stops or ends (nil: nothing)
 
 	Suite        string
 	Seeds        int
@@ -176,6 +177,7 @@ func (r *Reproduce) Start() {
 // Stop abandons the runs in progress (they go back to the queue); the
 // finished ones stay.
 func (r *Reproduce) Stop() {
+	was := r.Running
 	r.Running = false
 	for _, row := range r.Rows {
 		if row.Status == Running {
@@ -184,6 +186,16 @@ func (r *Reproduce) Stop() {
 			}
 			row.Status, row.Step, row.id, row.Evals = Queued, 0, 0, nil
 		}
+	}
+	if was {
+		r.idle()
+	}
+}
+
+// idle says the engine workers are free of the suite.
+func (r *Reproduce) idle() {
+	if r.OnIdle != nil {
+		r.OnIdle()
 	}
 }
 
@@ -211,6 +223,7 @@ func (r *Reproduce) dispatch() {
 	}
 	if busy == 0 {
 		r.Running = false // every row is done or failed
+		r.idle()
 	}
 }
 

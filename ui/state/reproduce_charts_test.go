@@ -152,3 +152,38 @@ func TestSuiteCellOpensItsRunInTheLab(t *testing.T) {
 		t.Errorf("settings %+v, link %s", l.Settings, p.hash)
 	}
 }
+
+// A run the lab is asked to set up while a suite runs (a link opened, Reset
+// pressed) waits for the suite: nothing goes to the trainer until it
+// stops, then the run starts, and a run on show stays on show.
+func TestLabRunWaitsForTheSuite(t *testing.T) {
+	l, p := booted(t, "#v=1&steps=50")
+	l.Repro.Attach(&fakeRunner{slots: 2}, nil)
+	l.StartSuite()
+	count := func() int {
+		n := 0
+		for _, r := range p.trainer {
+			if r.Op == lab.OpStart {
+				n++
+			}
+		}
+		return n
+	}
+	starts := count()
+	l.ApplyHash("#v=1&steps=50&recipe=copsd&seed=3")
+	if count() != starts || l.Notice == nil || l.Notice.Text != ResetQueued {
+		t.Fatalf("a run was set up during the suite (%d starts, notice %+v)", count()-starts, l.Notice)
+	}
+	l.Import("x.json", committedRun(t, "base-rho50-copsd-s1"), nil)
+	shown := l.ShownID
+	l.Repro.Stop()
+	if count() != starts+1 {
+		t.Fatalf("%d runs set up after the suite stopped, want 1", count()-starts)
+	}
+	if last := p.last(lab.OpStart); last.Run.Config.Seed != 3 || last.Run.Config.Recipe != "copsd" {
+		t.Errorf("the lab set up %s seed %d", last.Run.Config.Recipe, last.Run.Config.Seed)
+	}
+	if l.ShownID != shown {
+		t.Errorf("on show %q after the suite stopped, want %q", l.ShownID, shown)
+	}
+}

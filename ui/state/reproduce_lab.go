@@ -90,7 +90,23 @@ func (l *Lab) ExportSuiteChart(testid string) {
 const (
 	SuiteBusy = "A reproduce suite is using the engine workers: stop it (in the Reproduce view) or wait for it to finish, then press Play."
 	LabBusy   = "The lab is training its run on the engine workers: pause it (or wait for it to finish), then start the suite."
+	// A run the lab is to set up while a suite runs waits for it.
+	ResetQueued = "A reproduce suite is using the engine workers: the lab sets this run up as soon as the suite stops or finishes."
 )
+
+// suiteIdle sets up the run the lab was asked for while the suite ran,
+// keeping on show a run the reader chose meanwhile (one of the suite's,
+// say).
+func (l *Lab) suiteIdle() {
+	if !l.startWanted {
+		return
+	}
+	shown := l.ShownID
+	l.Reset()
+	if shown != "" && shown != "live" && l.Find(shown) != nil {
+		l.ShownID = shown
+	}
+}
 
 // StartSuite starts (or resumes) the suite unless the lab's run is playing.
 func (l *Lab) StartSuite() {

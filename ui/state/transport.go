@@ -22,6 +22,12 @@ func (l *Lab) Reset() {
 	if !l.Engine.Booted || l.Engine.Fatal != "" {
 		return
 	}
+	if l.Repro.Running {
+		// Setting a run up trains (Cross-SFT) and evaluates on the engine
+		// workers, which are the suite's: it waits for the suite (OnIdle).
+		l.Notice = &Notice{Text: ResetQueued}
+		return
+	}
 	cfg, err := l.Settings.Config()
 	if err != nil {
 		l.Notice = &Notice{Text: "These settings do not make a run: " + err.Error(), Error: true}

@@ -308,7 +308,8 @@ var suiteState = `[...document.querySelectorAll('[data-testid="reproduce-row"]')
 
 // The lab and a suite share the engine workers: starting the suite while
 // the lab plays is refused, and so is Play while the suite runs, each with
-// a message that says why and what to do; once the suite stops, Play plays.
+// a message that says why and what to do; Reset waits for the suite; once
+// the suite stops, the run is set up and Play plays.
 func TestLabAndSuiteTakeTurnsWithTheEngineWorkers(t *testing.T) {
 	p := open(t, 1280, 900, 4*time.Minute)
 	p.goTo("/#v=1&steps=400&rsteps=40&workers=2")
@@ -352,6 +353,9 @@ func TestLabAndSuiteTakeTurnsWithTheEngineWorkers(t *testing.T) {
 		t.Errorf("the lab played while the suite ran: %s, step %d after %d", st, n, step)
 	}
 	p.screenshot("engines-busy-lab.png")
+	// Reset waits for the suite too: the run is set up once it stops.
+	p.click("reset")
+	p.wait(`[...document.querySelectorAll('[role="alert"]')].some((e) => e.textContent.includes("sets this run up as soon as the suite stops"))`)
 
 	p.click("reproduce-open-view")
 	p.wait(q("reproduce-stop") + ` !== null && !` + q("reproduce-stop") + `.disabled`)
