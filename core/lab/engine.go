@@ -132,6 +132,8 @@ func (e *Engine) handle(req Request) (Response, error) {
 		return e.record(req)
 	case OpReport:
 		return e.report()
+	case OpTrace:
+		return e.latestTrace()
 	case OpEvaluate:
 		return e.evaluate(req)
 	case OpPlay, OpPause, OpSpeed:

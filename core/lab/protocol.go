@@ -42,6 +42,7 @@ const (
 	OpPause    = "pause"    // stop stepping after the current step (Driver only)
 	OpSpeed    = "speed"    // change Transport settings without playing or pausing (Driver only)
 	OpEvaluate = "evaluate" // evaluator: run a Job
+	OpTrace    = "trace"    // the latest step's probe records with both models' full distributions
 )
 
 // Job kinds.
@@ -89,6 +90,7 @@ type Response struct {
 	Paused   *Paused       `json:"paused,omitempty"`
 	Recorded *Recorded     `json:"recorded,omitempty"`
 	Report   *RunReport    `json:"report,omitempty"`
+	Trace    *Trace        `json:"trace,omitempty"` // trace
 	Measured *Measured     `json:"measured,omitempty"`
 	Knobs    *Knobs        `json:"knobs,omitempty"` // set: the knobs now in force
 
@@ -290,4 +292,14 @@ type RunReport struct {
 	Report  distill.Report `json:"report"`
 	Pending int            `json:"pending"`
 	Step    int            `json:"step"`
+}
+
+// Trace is the latest step's probe records, each token with both models'
+// full next-token log-probabilities: the lines `copsd run -trace F
+// -trace-full` writes for that step, so that a reader can recompute every
+// number the token view shows.
+type Trace struct {
+	RunID   int                  `json:"run_id"`
+	Step    int                  `json:"step"`
+	Records []distill.ProbeTrace `json:"records"`
 }

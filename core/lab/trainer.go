@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/copsdlab/copsd/core/diag"
@@ -33,8 +34,9 @@ type trainer struct {
 	teacherPending, leakagePending bool
 	detector                       diag.Detector // the CLI's: documented defaults
 
-	busy time.Duration // compute time of the step in progress
-	pool *Pool         // computes the shards, when the trainer has helpers
+	busy  time.Duration        // compute time of the step in progress
+	trace []distill.ProbeTrace // the latest step's probe records, with the full distributions (OpTrace)
+	pool  *Pool                // computes the shards, when the trainer has helpers
 }
 
 // start begins a run, replacing any, and hands out the step-0 evaluation
@@ -62,7 +64,8 @@ func (e *Engine) start(req Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	run.UseWorkers(1) // one shard per tick
+	run.UseWorkers(1)    // one shard per tick
+	run.FullTrace = true // kept for OpTrace; the step events carry the records without
 	if e.Pool != nil {
 		e.Pool.start(spec.ID, spec.Model, run) // the pool computes the shards
 	}
@@ -164,7 +167,8 @@ func (t *trainer) finish(res distill.StepResult) (*StepEvent, *Job, error) {
 	if res.Warning != "" {
 		res.Probes = nil // their values are not finite either, and JSON holds none
 	}
-	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: res.Probes, Warning: res.Warning,
+	t.trace = res.Probes
+	ev := &StepEvent{RunID: t.id, Step: step, Train: res.Train, Probes: withoutFull(res.Probes), Warning: res.Warning,
 		Done: t.run.Done(), Millis: ms(t.busy), Workers: 1}
 	if p := t.pool; p != nil {
 		ev.Millis += ms(p.takeWaited()) // the step's wall time: its shards ran elsewhere meanwhile
@@ -409,4 +413,33 @@ func (t *trainer) addParts(step int, parts []EvalPart) (*diag.Metrics, error) {
 	m := r.CombineEval(all, samples)
 	m.Step = step
 	return &m, nil
+}
+
+// withoutFull is probes without each token's full distributions (the step
+// event's copy: the page draws the rest; OpTrace gives them).
+func withoutFull(probes []distill.ProbeTrace) []distill.ProbeTrace {
+	if len(probes) == 0 {
+		return probes
+	}
+	out := make([]distill.ProbeTrace, len(probes))
+	for i, p := range probes {
+		p.Tokens = slices.Clone(p.Tokens)
+		for k := range p.Tokens {
+			p.Tokens[k].Full = nil
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// latestTrace answers OpTrace.
+func (e *Engine) latestTrace() (Response, error) {
+	t := e.run
+	switch {
+	case t == nil:
+		return Response{}, errors.New("trace: no run")
+	case len(t.trace) == 0:
+		return Response{}, errors.New("trace: no step has run yet (or its values were not finite): play or step first")
+	}
+	return Response{Trace: &Trace{RunID: t.id, Step: t.run.StepNum(), Records: t.trace}}, nil
 }

@@ -244,6 +244,9 @@ func (l *Lab) OnTrainer(resp lab.Response, jobs []Blobs) {
 	case resp.Report != nil:
 		l.onReport(resp.Report)
 		return
+	case resp.Trace != nil:
+		l.onTrace(resp.Trace)
+		return
 	}
 	if resp.Seq != 0 && resp.Seq == l.playSeq {
 		l.TrainerPlaying = resp.Error == "" && l.Playing

@@ -455,3 +455,39 @@ func TestProbeRecordsDecodeWhenShown(t *testing.T) {
 		t.Errorf("bad records: notice %+v, probes of step %d", l.Notice, l.Live.ProbeStep)
 	}
 }
+
+// Export trace asks the trainer for the latest step's full records and
+// offers them as JSON lines, one per probe, named after the run and step;
+// before the first step there is nothing to ask for.
+func TestExportTraceOffersTheLatestStepsRecords(t *testing.T) {
+	l, p := booted(t, "")
+	id := l.Live.RunID
+	if l.CanExportTrace() {
+		t.Error("a trace is offered before any step")
+	}
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: 1}}, nil)
+	if !l.CanExportTrace() {
+		t.Fatal("no trace offered after a step")
+	}
+	l.ExportTrace()
+	if p.last(lab.OpTrace) == nil {
+		t.Fatal("the trainer was not asked for the trace")
+	}
+	full := &distill.FullDistribution{TokenID: 3, LogPStudent: []float64{-0.5, -1}, LogPTeacher: []float64{-0.25, -1.5}}
+	recs := []distill.ProbeTrace{{Step: 1, Prompt: "a", Tokens: []distill.TokenRecord{{Token: "x", Full: full}}}, {Step: 1, Prompt: "b"}}
+	l.OnTrainer(lab.Response{Trace: &lab.Trace{RunID: id + 1, Step: 1, Records: recs}}, nil) // another run's
+	if len(p.downloads) != 0 {
+		t.Fatalf("another run's trace was offered: %v", p.downloads)
+	}
+	l.OnTrainer(lab.Response{Trace: &lab.Trace{RunID: id, Step: 1, Records: recs}}, nil)
+	c := l.Live.Started.Config
+	name := fmt.Sprintf("copsd-trace-%s-%s-s%d-step1.jsonl", c.Recipe, trimModel(l.Live.Started.Model), c.Seed)
+	got, ok := p.downloads[name]
+	if !ok {
+		t.Fatalf("offered %v, want %s", p.downloads, name)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"logp_teacher":[-0.25,-1.5]`) || l.Exporting != "" {
+		t.Errorf("trace %q, exporting %q", got, l.Exporting)
+	}
+}

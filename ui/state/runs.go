@@ -1,6 +1,8 @@
 package state
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
@@ -210,6 +212,45 @@ func (l *Lab) offer(kind string, rep *distill.Report) {
 		l.LastExport = base + ".json"
 	}
 	l.Exporting = ""
+}
+
+// CanExportTrace reports whether the live run has a step whose probe
+// records the trainer can give in full.
+func (l *Lab) CanExportTrace() bool {
+	return l.Live != nil && l.Live.Step > 0 && l.CanRun() && l.Shown() != nil && l.Shown().Kind == LiveRun
+}
+
+// ExportTrace offers the latest step's probe records with both models'
+// full next-token log-probabilities at every token, as JSON lines: the
+// lines `copsd run -trace F -trace-full` writes for that step, from which
+// a reader recomputes every number the token view shows.
+func (l *Lab) ExportTrace() {
+	if !l.CanExportTrace() {
+		return
+	}
+	l.Exporting = "preparing the trace…"
+	l.Port.Trainer(lab.Request{Op: lab.OpTrace, Seq: l.nextSeq()})
+}
+
+func (l *Lab) onTrace(t *lab.Trace) {
+	live := l.Live
+	if live == nil || t.RunID != live.RunID || live.Started == nil {
+		l.Exporting = ""
+		return // an old run's
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, r := range t.Records {
+		if err := enc.Encode(r); err != nil {
+			l.Exporting = ""
+			l.Notice = &Notice{Text: "The trace could not be written: " + err.Error(), Error: true}
+			return
+		}
+	}
+	c := live.Started.Config
+	name := fmt.Sprintf("copsd-trace-%s-%s-s%d-step%d.jsonl", c.Recipe, trimModel(live.Started.Model), c.Seed, t.Step)
+	l.Port.Download(name, "application/jsonl", buf.Bytes())
+	l.LastExport, l.Exporting = name, ""
 }
 
 // ExportChart offers one chart as an SVG file.

@@ -41,7 +41,9 @@ func TestBrowserMatchesCLI(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the CLI: %v\n%s", err, out)
 	}
-	cli := exec.Command(exe, "run", "-recipe", "opsd-rkl", "-ckpt", ckpt, "-seed", "1", "-steps", "20", "-json", cliJSON, "-q")
+	cliTrace := filepath.Join(t.TempDir(), "cli.jsonl")
+	cli := exec.Command(exe, "run", "-recipe", "opsd-rkl", "-ckpt", ckpt, "-seed", "1", "-steps", "20", "-json", cliJSON, "-q",
+		"-trace", cliTrace, "-trace-full")
 	var cliOut bytes.Buffer
 	cli.Stdout, cli.Stderr = &cliOut, &cliOut
 	cliStart := time.Now()
@@ -75,6 +77,23 @@ func TestBrowserMatchesCLI(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("with %d workers the browser's report differs from `copsd run`'s:\nbrowser %s\nnative  %s", k, around(got, want), around(want, got))
 		}
+	}
+	// The token view's numbers, recomputable: the trace export is the
+	// last step's lines of `copsd run -trace -trace-full`, byte for byte.
+	p.click("export-trace")
+	trace := p.download(downloads, "*-step20.jsonl")
+	var last [][]byte
+	cliLines, err := os.ReadFile(cliTrace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.SplitAfter(cliLines, []byte("\n")) {
+		if bytes.Contains(line, []byte(`{"step":20,`)) {
+			last = append(last, line)
+		}
+	}
+	if len(last) == 0 || !bytes.Equal(trace, bytes.Join(last, nil)) || !bytes.Contains(trace, []byte(`"logp_teacher":[`)) {
+		t.Errorf("the trace export (%d bytes) is not copsd run -trace -trace-full's step 20 (%d lines): %s", len(trace), len(last), around(trace, bytes.Join(last, nil)))
 	}
 	var rep distill.Report
 	json.Unmarshal(browserJSON, &rep)
