@@ -32,27 +32,7 @@ func TestLabTraceIsCopsdRunTrace(t *testing.T) {
 	if code, _, stderr := runCLI(args...); code != 0 {
 		t.Fatalf("copsd %v: %s", args, stderr)
 	}
-	var want [][]byte // the CLI's lines of the last step
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var p distill.ProbeTrace
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatal(err)
-		}
-		if p.Step == steps {
-			want = append(want, append(bytes.Clone(sc.Bytes()), '\n'))
-		}
-	}
-	if len(want) == 0 {
-		t.Fatal("the CLI's trace has no record of the last step")
-	}
-
+	want := traceLines(t, path, steps)
 	e := lab.New()
 	b, err := os.ReadFile(filepath.Join(models, j.Model+".ckpt"))
 	if err != nil {
@@ -102,4 +82,30 @@ func TestLabTraceIsCopsdRunTrace(t *testing.T) {
 			t.Errorf("record %d: the step event's copy differs: %s", i, firstDiff(x, y))
 		}
 	}
+}
+
+// traceLines are the lines of a `copsd run -trace` file for step.
+func traceLines(t *testing.T, path string, step int) [][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var p distill.ProbeTrace
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Step == step {
+			out = append(out, append(bytes.Clone(sc.Bytes()), '\n'))
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("the CLI's trace has no record of step %d", step)
+	}
+	return out
 }
