@@ -115,7 +115,11 @@ func Generate(m *model.Model, context []int32, eos int32, maxLen int, temp float
 }
 
 // Run samples and grades opt.Samples responses to every prompt under
-// constitution c.
+// constitution c. Sample j of prompt i draws from its own stream (seeded
+// by opt.Seed and its index), and the samples decode together in groups of
+// rowGroup (DecodeRows), the groups spread over opt.Workers goroutines: a
+// sample's response is the same whichever group or worker decodes it, and
+// the same as Generate gives it alone.
 func Run(m *model.Model, w *world.World, c world.Constitution, prompts []world.Prompt, opt Options) ([]Sample, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
@@ -126,25 +130,18 @@ func Run(m *model.Model, w *world.World, c world.Constitution, prompts []world.P
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range min(opt.Workers, n) {
+	for range min(opt.Workers, (n+rowGroup-1)/rowGroup) {
 		wg.Go(func() {
-			for k := range next {
-				i, j := k/opt.Samples, k%opt.Samples
-				p := prompts[i]
-				rng := rand.New(rand.NewPCG(opt.Seed, uint64((opt.First+i)*opt.Samples+j)))
-				ctx := w.Context(c, p.Tokens)
-				maxLen := min(MaxResponse, m.Config().Ctx-len(ctx))
-				resp, ents, err := Generate(m, ctx, w.EOSID(), maxLen, opt.Temperature, opt.TopK, rng)
-				if err != nil {
-					errs[k] = fmt.Errorf("prompt %s: %w", p.ID, err)
-					continue
+			for g := range next {
+				lo, hi := g, min(g+rowGroup, n)
+				if err := runGroup(m, w, c, prompts, opt, lo, out[lo:hi]); err != nil {
+					errs[lo] = err
 				}
-				out[k] = Sample{Prompt: p, Response: resp, Entropy: ents, Verdict: w.Judge(p, resp)}
 			}
 		})
 	}
-	for k := range n {
-		next <- k
+	for g := 0; g < n; g += rowGroup {
+		next <- g
 	}
 	close(next)
 	wg.Wait()
@@ -154,6 +151,45 @@ func Run(m *model.Model, w *world.World, c world.Constitution, prompts []world.P
 		}
 	}
 	return out, nil
+}
+
+// rowGroup is how many samples decode together: enough rows for the
+// matrix products to run as such, few enough that their KV caches stay
+// small.
+const rowGroup = 32
+
+// runGroup samples and grades the samples lo, lo+1, … (len(out) of them):
+// each prompt's context into its own cache, then all of them decoded
+// together.
+func runGroup(m *model.Model, w *world.World, c world.Constitution, prompts []world.Prompt, opt Options, lo int, out []Sample) error {
+	V := m.Config().Vocab
+	caches := make([]*model.KVCache, len(out))
+	lasts := make([][]float32, len(out))
+	maxLens := make([]int, len(out))
+	rngs := make([]*rand.Rand, len(out))
+	for r := range out {
+		k := lo + r
+		i, j := k/opt.Samples, k%opt.Samples
+		p := prompts[i]
+		rngs[r] = rand.New(rand.NewPCG(opt.Seed, uint64((opt.First+i)*opt.Samples+j)))
+		ctx := w.Context(c, p.Tokens)
+		maxLens[r] = min(MaxResponse, m.Config().Ctx-len(ctx))
+		caches[r] = m.NewKVCache()
+		logits := make([]float32, len(ctx)*V)
+		if err := m.Extend(caches[r], ctx, logits); err != nil {
+			return fmt.Errorf("prompt %s: %w", p.ID, err)
+		}
+		lasts[r] = logits[(len(ctx)-1)*V:]
+	}
+	ds, err := DecodeRows(m, caches, lasts, w.EOSID(), maxLens, opt.Temperature, opt.TopK, rngs, true)
+	if err != nil {
+		return err
+	}
+	for r, d := range ds {
+		p := prompts[(lo+r)/opt.Samples]
+		out[r] = Sample{Prompt: p, Response: d.Response, Entropy: d.Entropy, Verdict: w.Judge(p, d.Response)}
+	}
+	return nil
 }
 
 // Evaluate runs the held-out prompts of w under c and summarises them.

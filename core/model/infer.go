@@ -207,3 +207,84 @@ func sampleAll(probs []float32, u float64) int {
 	}
 	return last
 }
+
+// ExtendRows appends one token to each of several cached sequences at once:
+// tokens[i] continues caches[i] at its own position caches[i].Len(). The
+// sequences go through the model together, so each layer's matrix products
+// run over all of them in one call instead of one row at a time, and each
+// attends to its own cache. The logits of row i (logits [len(caches)*V])
+// are bit-identical to what Extend(caches[i], tokens[i:i+1], …) writes: the
+// products' summation order does not depend on the number of rows
+// (gemm.go), and every other operation works row by row. a is scratch.
+//
+// It returns an error, and leaves every cache unchanged, if a sequence is
+// full, a token is outside the vocabulary, a cache belongs to another
+// config or appears twice, or the lengths disagree.
+func (m *Model) ExtendRows(a *Acts, caches []*KVCache, tokens []int32, logits []float32) error {
+	cfg, W := m.cfg, m.workers()
+	B := len(caches)
+	C, V, NH := cfg.Dim, cfg.Vocab, cfg.Heads
+	switch {
+	case len(tokens) != B:
+		return fmt.Errorf("model: ExtendRows with %d caches and %d tokens", B, len(tokens))
+	case len(logits) < B*V:
+		return fmt.Errorf("model: ExtendRows needs %d logits for %d rows, got %d", B*V, B, len(logits))
+	case B == 0:
+		return nil
+	}
+	P := 0
+	seen := make(map[*KVCache]bool, B)
+	for i, c := range caches {
+		switch {
+		case c == nil || c.cfg != cfg:
+			return fmt.Errorf("model: ExtendRows row %d: a KV cache for another config", i)
+		case seen[c]:
+			return fmt.Errorf("model: ExtendRows row %d: a cache given twice", i)
+		case c.n+1 > cfg.Ctx:
+			return fmt.Errorf("model: ExtendRows row %d after %d cached: %w (Ctx %d)", i, c.n, ErrContextFull, cfg.Ctx)
+		case tokens[i] < 0 || int(tokens[i]) >= V:
+			return fmt.Errorf("model: ExtendRows token %d of row %d is outside the vocabulary [0, %d)", tokens[i], i, V)
+		}
+		seen[c] = true
+		P = max(P, c.n)
+	}
+	a.prepare(cfg, B, 1, P, W, false)
+	a.owner = m
+	copy(a.tokens, tokens)
+	for i, c := range caches { // each row at its own position
+		encoderForward(a.encoded[i*C:(i+1)*C], tokens[i:i+1], m.w.wte, m.w.wpe, 1, 1, C, c.n)
+	}
+	residual := a.encoded
+	for l := range cfg.Layers {
+		w, la := &m.w.h[l], &a.layers[l]
+		layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, residual, w.ln1w, w.ln1b, B, C, W)
+		matmulForward(la.qkv, la.ln1, w.qkvw, w.qkvb, B, C, 3*C, W)
+		for i, c := range caches { // each row against its own cache, as Extend does
+			var preK, preV []float32
+			if c.n > 0 {
+				preK, preV = c.k[l], c.v[l]
+			}
+			attentionForward(la.atty[i*C:(i+1)*C], nil, a.attScratch, la.qkv[i*3*C:(i+1)*3*C], preK, preV, c.n, 1, 1, C, NH, W)
+		}
+		matmulForward(la.attproj, la.atty, w.attprojw, w.attprojb, B, C, C, W)
+		residualForward(la.res2, residual, la.attproj)
+		layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, w.ln2w, w.ln2b, B, C, W)
+		matmulForward(la.fch, la.ln2, w.fcw, w.fcb, B, C, 4*C, W)
+		geluForward(la.fchGelu, la.fchTanh, la.fch, B*4*C, W)
+		matmulForward(la.fcproj, la.fchGelu, w.fcprojw, w.fcprojb, B, 4*C, C, W)
+		residualForward(la.res3, la.res2, la.fcproj)
+		residual = la.res3
+	}
+	layernormForward(a.lnf, a.lnfMean, a.lnfRstd, residual, m.w.lnfw, m.w.lnfb, B, C, W)
+	lmHeadForward(a.logits, a.lnf, m.w.wte, a.wteT, B, C, V, W)
+	copy(logits, a.logits[:B*V])
+	for i, c := range caches {
+		for l := range cfg.Layers {
+			qkv := a.layers[l].qkv[i*3*C:]
+			copy(c.k[l][c.n*C:(c.n+1)*C], qkv[C:2*C])
+			copy(c.v[l][c.n*C:(c.n+1)*C], qkv[2*C:3*C])
+		}
+		c.n++
+	}
+	return nil
+}

@@ -302,3 +302,86 @@ func TestSampleWithoutTopKIsTheIDWalk(t *testing.T) {
 		}
 	}
 }
+
+// ExtendRows continues several caches of different lengths (an empty one
+// among them) by one token each, all at once, with the logits and caches
+// one Extend per row gives, bit for bit: with a few rows (the LM head's dot
+// products) and with many (its gemm), on one worker and on three.
+func TestExtendRowsIsExtendPerRow(t *testing.T) {
+	cfg := Config{Vocab: 23, Ctx: 20, Dim: 24, Layers: 2, Heads: 3}
+	m, _ := New(cfg, 5)
+	randomizeParams(m, 3)
+	V := cfg.Vocab
+	rng := rand.New(rand.NewPCG(7, 8))
+	tok := func() int32 { return int32(rng.IntN(V)) }
+	for _, workers := range []int{1, 3} {
+		m.Workers = workers
+		for _, B := range []int{3, 11} {
+			caches, solo := make([]*KVCache, B), make([]*KVCache, B)
+			for i := range caches {
+				caches[i] = m.NewKVCache()
+				n := (i * 7) % (cfg.Ctx - 2) // 0, 7, 14, 3, …: row 0 starts empty
+				if n > 0 {
+					ctx := make([]int32, n)
+					for k := range ctx {
+						ctx[k] = tok()
+					}
+					if err := m.Extend(caches[i], ctx, make([]float32, n*V)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				solo[i] = caches[i].Clone()
+			}
+			a := new(Acts)
+			for round := range 2 { // the second continues the first
+				toks := make([]int32, B)
+				for i := range toks {
+					toks[i] = tok()
+				}
+				got := make([]float32, B*V)
+				if err := m.ExtendRows(a, caches, toks, got); err != nil {
+					t.Fatal(err)
+				}
+				for i := range caches {
+					want := make([]float32, V)
+					if err := m.Extend(solo[i], toks[i:i+1], want); err != nil {
+						t.Fatal(err)
+					}
+					if k := sameBits(got[i*V:(i+1)*V], want); k >= 0 {
+						t.Fatalf("workers=%d B=%d round %d row %d: logit %d = %g, Extend %g", workers, B, round, i, k, got[i*V+k], want[k])
+					}
+					if caches[i].Len() != solo[i].Len() {
+						t.Fatalf("row %d: %d cached, Extend %d", i, caches[i].Len(), solo[i].Len())
+					}
+					for l := range cfg.Layers {
+						n := caches[i].Len() * cfg.Dim
+						if sameBits(caches[i].k[l][:n], solo[i].k[l][:n]) >= 0 || sameBits(caches[i].v[l][:n], solo[i].v[l][:n]) >= 0 {
+							t.Fatalf("row %d layer %d: the cache differs from Extend's", i, l)
+						}
+					}
+				}
+			}
+		}
+	}
+	// Bad input changes nothing.
+	c, full := m.NewKVCache(), m.NewKVCache()
+	if err := m.Extend(full, make([]int32, cfg.Ctx), make([]float32, cfg.Ctx*V)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		caches []*KVCache
+		toks   []int32
+	}{
+		{[]*KVCache{c, full}, []int32{1, 2}},
+		{[]*KVCache{c, c}, []int32{1, 2}},
+		{[]*KVCache{c}, []int32{int32(V)}},
+		{[]*KVCache{c}, []int32{1, 2}},
+	} {
+		if err := m.ExtendRows(new(Acts), tc.caches, tc.toks, make([]float32, 2*V)); err == nil || c.Len() != 0 {
+			t.Errorf("rows %d, tokens %v: err %v, %d cached", len(tc.caches), tc.toks, err, c.Len())
+		}
+	}
+	if err := m.ExtendRows(new(Acts), []*KVCache{full}, []int32{1}, make([]float32, V)); !errors.Is(err, ErrContextFull) {
+		t.Errorf("a full cache: %v", err)
+	}
+}
