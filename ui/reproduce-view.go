@@ -56,7 +56,7 @@ func (c *ReproduceView) cellRow(t report.Table, i int) *state.ReproRow {
 // measures, and the run it opens.
 func (c *ReproduceView) cellLabel(t report.Table, i, j int) string {
 	row := c.cellRow(t, i)
-	return fmt.Sprintf("%s, %s of %s on %s: open the seed %d run in the lab", t.Rows[i][j+1], t.Header[j+1], strings.Trim(t.Rows[i][0], "*"), t.Model, row.Job.Seed)
+	return fmt.Sprintf("%s, %s of %s on %s: open the seed %d run in the lab", t.Rows[i][j+1], t.Header[j+1], rowName(t.Rows[i][0]), t.Model, row.Job.Seed)
 }
 
 // openCell opens a cell's (or a row's) run in the lab, unless the reader
@@ -207,3 +207,8 @@ func (c *ReproduceView) storageText() string {
 func (c *ReproduceView) importFile(e vugu.DOMEvent) {
 	c.Platform.ReadFile(e.JSEventTarget(), c.Lab.ImportSuite)
 }
+
+// rowName is a table row's name as the page shows it: report.md's
+// emphasis marks (the base row is "*base (initial)*") are markdown, not
+// text.
+func rowName(s string) string { return strings.Trim(s, "*") }

@@ -374,7 +374,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 										_ = vgparent
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "row"}}}
 										vgparent.AppendChild(vgn)
-										vgn.SetInnerHTML(r[0])
+										vgn.SetInnerHTML(rowName(r[0]))
 										for j, cell := range r[1:] {
 											var vgiterkey interface{} = j
 											_ = vgiterkey
