@@ -491,3 +491,31 @@ func TestExportTraceOffersTheLatestStepsRecords(t *testing.T) {
 		t.Errorf("trace %q, exporting %q", got, l.Exporting)
 	}
 }
+
+// What may wait for the page's paced render, and what renders at once.
+func TestRoutineMessages(t *testing.T) {
+	one := 1
+	for _, c := range []struct {
+		name      string
+		resp      lab.Response
+		evaluator bool
+		want      bool
+	}{
+		{"a training step", lab.Response{Step: &lab.StepEvent{Step: 3}}, false, true},
+		{"a step and its evaluation job", lab.Response{Step: &lab.StepEvent{Step: 10}, Jobs: []lab.Job{{Kind: lab.JobEval}}}, false, true},
+		{"an evaluator's part", lab.Response{Measured: &lab.Measured{Kind: lab.JobEval}}, true, true},
+		{"an evaluator's error", lab.Response{Error: "bad"}, true, false},
+		{"a part filed, no evaluation complete", lab.Response{Recorded: &lab.Recorded{Pending: 2}}, false, true},
+		{"an evaluation filed", lab.Response{Recorded: &lab.Recorded{Points: make([]diag.Metrics, 1), CollapseStep: &one}}, false, false},
+		{"the teacher's measurements", lab.Response{Recorded: &lab.Recorded{Teacher: &eval.Metrics{}}}, false, false},
+		{"a pause", lab.Response{Step: &lab.StepEvent{Step: 4}, Paused: &lab.Paused{}}, false, false},
+		{"a start", lab.Response{Started: &lab.Started{}}, false, false},
+		{"a report", lab.Response{Report: &lab.RunReport{}}, false, false},
+		{"a trainer's error", lab.Response{Step: &lab.StepEvent{}, Error: "non-finite"}, false, false},
+		{"an empty answer", lab.Response{}, false, false},
+	} {
+		if got := Routine(c.resp, c.evaluator); got != c.want {
+			t.Errorf("%s: Routine = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

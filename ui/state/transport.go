@@ -300,3 +300,28 @@ func (s Settings) runKey() string {
 	}
 	return b.String()
 }
+
+// Routine says whether an engine worker's message may wait for the page's
+// next paced render (see wasm/page's bridge) rather than render at once:
+// a training step's event, an evaluator's part of an evaluation (the
+// trainer files it), and the trainer's answer to a part that completed no
+// evaluation. What a reader waits for renders at once: an evaluation's
+// point (and with it the collapse banner), the teacher's measurements, a
+// pause, a start, a report, an error, any other answer.
+func Routine(resp lab.Response, fromEvaluator bool) bool {
+	if resp.Error != "" {
+		return false
+	}
+	if fromEvaluator {
+		return true
+	}
+	other := resp.Info != nil || resp.Samples != nil || resp.Metrics != nil || resp.Check != nil || resp.Started != nil ||
+		resp.Paused != nil || resp.Report != nil || resp.Trace != nil || resp.Measured != nil || resp.Knobs != nil
+	switch r := resp.Recorded; {
+	case other:
+		return false
+	case r != nil:
+		return resp.Step == nil && len(r.Points) == 0 && r.Teacher == nil && r.Leakage == nil
+	}
+	return resp.Step != nil
+}

@@ -4,6 +4,7 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"syscall/js"
 	"time"
@@ -22,6 +23,10 @@ type worker struct {
 
 	wholeTurn *turn        // a whole run's turns of the event loop
 	aborted   map[int]bool // whole runs the page abandoned
+
+	snapKey string   // the weight snapshots last sent with a "snap" key
+	snap    [][]byte // and the snapshots themselves
+	spare   spares   // pool buffers to send again
 }
 
 // Run serves the lab's protocol in a Web Worker (wasm/web/worker.js). The
@@ -30,6 +35,9 @@ type worker struct {
 //
 //	{type: "load", seq, name, bytes: ArrayBuffer}   load a checkpoint
 //	{type: "call", seq, json, blobs: [ArrayBuffer]} a lab.Request (and its Blobs)
+//	{type: "call", seq, json, snap[, blobs]}        an evaluation: with blobs, its
+//	                                                snapshots, kept under the key snap;
+//	                                                without, the ones kept under snap
 //	{type: "pool", ports: [MessagePort]}            the trainer's helpers (lab.Pool)
 //	{type: "helper", port: MessagePort}             a helper's line to the trainer
 //	{type: "lost", helper, error}                   the trainer's helper failed
@@ -84,13 +92,11 @@ func (w *worker) onMessage(this js.Value, args []js.Value) any {
 		}
 		w.post(map[string]any{"type": "loaded", "seq": seq, "name": data.Get("name").String(), "json": string(out)}, nil)
 	case "call":
-		var blobs [][]byte
-		if b := data.Get("blobs"); b.Truthy() {
-			for i := range b.Length() {
-				blobs = append(blobs, bytesOf(b.Index(i)))
-			}
+		blobs, err := w.blobsOf(data)
+		var req lab.Request
+		if err == nil {
+			req, err = lab.DecodeRequest([]byte(data.Get("json").String()))
 		}
-		req, err := lab.DecodeRequest([]byte(data.Get("json").String()))
 		var resp lab.Response
 		if err != nil {
 			resp = lab.Response{Seq: seq, Error: err.Error()}
@@ -143,11 +149,11 @@ func (w *worker) startPool(ports js.Value) {
 		w.ports = append(w.ports, ports.Index(i))
 	}
 	w.mu.Lock()
-	w.d.E.Pool = lab.NewPool(len(w.ports), func(h int, m lab.PoolMsg) { postPool(w.ports[h], m) })
+	w.d.E.Pool = lab.NewPool(len(w.ports), func(h int, m lab.PoolMsg) { w.postPool(w.ports[h], m) })
 	w.mu.Unlock()
 	for i, port := range w.ports {
 		port.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
-			m := poolMsgOf(args[0].Get("data"))
+			m := w.poolMsgOf(args[0].Get("data"))
 			w.mu.Lock()
 			w.d.E.Pool.Deliver(i, m)
 			w.mu.Unlock()
@@ -161,36 +167,80 @@ func (w *worker) startPool(ports js.Value) {
 // messages on port, each as it comes.
 func (w *worker) serveHelper(port js.Value) {
 	port.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		m := poolMsgOf(args[0].Get("data"))
+		m := w.poolMsgOf(args[0].Get("data"))
 		w.mu.Lock()
 		out := w.d.E.PoolMessage(m)
 		w.mu.Unlock()
 		if out != nil {
-			postPool(port, *out)
+			w.postPool(port, *out)
 		}
 		return nil
 	}))
 }
 
-func poolMsgOf(d js.Value) lab.PoolMsg {
+// poolMsgOf reads a pool message; its buffers, once copied out, are kept
+// for postPool to send again.
+func (w *worker) poolMsgOf(d js.Value) lab.PoolMsg {
 	m := lab.PoolMsg{Type: d.Get("type").String(), JSON: []byte(d.Get("json").String())}
 	if b := d.Get("bufs"); b.Truthy() {
 		for i := range b.Length() {
-			m.Bufs = append(m.Bufs, bytesOf(b.Index(i)))
+			buf := b.Index(i)
+			m.Bufs = append(m.Bufs, bytesOf(buf))
+			w.spare.put(buf)
 		}
 	}
 	return m
 }
 
 // postPool posts m on port, moving its buffers.
-func postPool(port js.Value, m lab.PoolMsg) {
+func (w *worker) postPool(port js.Value, m lab.PoolMsg) {
 	bufs := make([]any, len(m.Bufs))
 	for i, b := range m.Bufs {
-		u := js.Global().Get("Uint8Array").New(len(b))
+		u := js.Global().Get("Uint8Array").New(w.spare.get(len(b)))
 		js.CopyBytesToJS(u, b)
 		bufs[i] = u.Get("buffer")
 	}
 	port.Call("postMessage", map[string]any{"type": m.Type, "json": string(m.JSON), "bufs": bufs}, bufs)
+}
+
+// spares are ArrayBuffers that came in moved and were copied out, by size.
+// A step's gradient goes one way and its reduced sum the other, each the
+// size of the model's parameters: sending in a buffer that came in saves
+// allocating a fresh one each time, which costs milliseconds of page faults
+// where memory is slow to map (each step sends two or more).
+type spares struct {
+	mu   sync.Mutex
+	free map[int][]js.Value
+}
+
+// spareKeep bounds the buffers kept of one size.
+const spareKeep = 4
+
+func (s *spares) put(buf js.Value) {
+	if !buf.InstanceOf(js.Global().Get("ArrayBuffer")) {
+		return
+	}
+	n := buf.Get("byteLength").Int()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.free == nil {
+		s.free = map[int][]js.Value{}
+	}
+	if len(s.free[n]) < spareKeep {
+		s.free[n] = append(s.free[n], buf)
+	}
+}
+
+// get is an ArrayBuffer of n bytes: a spare one, or a new one.
+func (s *spares) get(n int) js.Value {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k := len(s.free[n]); k > 0 {
+		buf := s.free[n][k-1]
+		s.free[n] = s.free[n][:k-1]
+		return buf
+	}
+	return js.Global().Get("ArrayBuffer").New(n)
 }
 
 func signal(c chan struct{}) {
@@ -325,6 +375,35 @@ func (w *worker) post(msg map[string]any, transfer []any) {
 }
 
 // bytesOf copies an ArrayBuffer or typed array into Go.
+// blobsOf are a call's snapshots: those it carries, or, when it names a key
+// without them, those kept under that key. The page sends an evaluator a
+// step's weights once for all the chunks of its evaluation it gives it:
+// copying 1 MB into a worker costs the page's thread about 10 ms.
+func (w *worker) blobsOf(data js.Value) ([][]byte, error) {
+	key := ""
+	if k := data.Get("snap"); k.Type() == js.TypeString {
+		key = k.String()
+	}
+	b := data.Get("blobs")
+	if !b.Truthy() {
+		if key != "" && key != w.snapKey {
+			return nil, fmt.Errorf("the weights of %s were not sent to this worker (it holds %q)", key, w.snapKey)
+		}
+		if key != "" {
+			return w.snap, nil
+		}
+		return nil, nil
+	}
+	var blobs [][]byte
+	for i := range b.Length() {
+		blobs = append(blobs, bytesOf(b.Index(i)))
+	}
+	if key != "" {
+		w.snapKey, w.snap = key, blobs
+	}
+	return blobs, nil
+}
+
 func bytesOf(v js.Value) []byte {
 	u := v
 	if v.InstanceOf(js.Global().Get("ArrayBuffer")) {

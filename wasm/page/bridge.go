@@ -38,6 +38,7 @@ type bridge struct {
 	lost    []bool                  // per helper: it failed, and its evaluations go to the trainer
 	pending map[int]map[int]evalMsg // per evaluator: its evaluations in flight, by request seq
 	evalSeq map[int]int             // the trainer's evaluations: request seq → evaluator
+	held    []string                // per worker, the trainer last: the snapshots it was last sent
 	loading map[string]*modelLoad
 	funcs   []js.Func // kept for the page's lifetime
 	runs    *runner   // the Reproduce view's whole runs
@@ -51,6 +52,7 @@ type bridge struct {
 type evalMsg struct {
 	msg   map[string]any
 	blobs js.Value
+	snap  string // names the snapshots: its job's run, kind and step
 }
 
 // modelLoad counts the workers that still have to confirm a model: waiting
@@ -192,6 +194,7 @@ func (b *bridge) boot() {
 		b.helpers = append(b.helpers, h)
 	}
 	b.lost = make([]bool, len(b.helpers))
+	b.held = make([]string, len(b.helpers)+1)
 	b.pending, b.evalSeq = map[int]map[int]evalMsg{}, map[int]int{}
 	if len(b.helpers) > 0 {
 		// A MessageChannel per helper: the trainer holds one end of each.
@@ -310,7 +313,8 @@ func (b *bridge) fromTrainer(typ string, d js.Value) {
 				b.lab.OnProbes(ev.RunID, ev.Step, ev.Done, probes)
 			}
 		}}
-		q.routine = err == nil && typ == "event" && resp.Step != nil && resp.Paused == nil && resp.Error == "" && resp.Measured == nil
+		// A step the user asked for (Step) renders at once; the play loop's may wait.
+		q.routine = err == nil && state.Routine(resp, false) && (typ == "event" || resp.Step == nil)
 		b.inbox <- q
 	case "loaded":
 		b.loaded(0, d)
@@ -330,12 +334,12 @@ func (b *bridge) fromEvaluator(i int, typ string, d js.Value) {
 	case "reply":
 		delete(b.pending[i], d.Get("seq").Int())
 		resp, err := decodeResponse(d)
-		b.queue(func() {
+		b.inbox <- queued{f: func() {
 			if err != nil {
 				resp = lab.Response{Error: err.Error()}
 			}
 			b.lab.OnEvaluator(i, resp)
-		})
+		}, routine: err == nil && state.Routine(resp, true)}
 	case "loaded":
 		b.loaded(i+1, d)
 	case "fatal":
@@ -387,7 +391,10 @@ func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 	if !arr.Truthy() {
 		arr = js.Global().Get("Array").New()
 	}
-	m := evalMsg{msg: map[string]any{"type": "call", "seq": req.Seq, "json": string(msg), "blobs": arr}, blobs: arr}
+	m := evalMsg{msg: map[string]any{"type": "call", "seq": req.Seq, "json": string(msg)}, blobs: arr}
+	if j := req.Job; j != nil {
+		m.snap = fmt.Sprintf("run %d's %s of step %d", j.RunID, j.Kind, j.Step)
+	}
 	if i >= len(b.helpers) || b.lost[i] {
 		b.toTrainerAsEvaluator(i, m)
 		return
@@ -396,14 +403,36 @@ func (b *bridge) Evaluator(i int, req lab.Request, blobs state.Blobs) {
 		b.pending[i] = map[int]evalMsg{}
 	}
 	b.pending[i][req.Seq] = m
-	b.evals[i].Call("postMessage", m.msg)
+	b.post(i, m)
 }
 
 // toTrainerAsEvaluator has the trainer run evaluator i's job between its
 // steps; its answer goes back to evaluator i's handler.
 func (b *bridge) toTrainerAsEvaluator(i int, m evalMsg) {
 	b.evalSeq[m.msg["seq"].(int)] = i
-	b.trainer.Call("postMessage", m.msg) // copied: the other parts of a split evaluation share them
+	b.post(len(b.helpers), m)
+}
+
+// post sends an evaluation to worker w (the trainer is len(b.helpers)).
+// Its snapshots are copied, not moved (the other chunks of the evaluation
+// and a resend share them), and only once per worker: copying a step's
+// weights into a worker takes the page's thread about 10 ms, and an
+// evaluation has up to a few dozen chunks. A worker keeps the snapshots it
+// was last sent, under their key, for the chunks that follow.
+func (b *bridge) post(w int, m evalMsg) {
+	msg := maps.Clone(m.msg)
+	if m.snap != "" {
+		msg["snap"] = m.snap
+	}
+	if m.snap == "" || b.held[w] != m.snap {
+		msg["blobs"] = m.blobs
+		b.held[w] = m.snap
+	}
+	if w == len(b.helpers) {
+		b.trainer.Call("postMessage", msg)
+		return
+	}
+	b.helpers[w].Call("postMessage", msg)
 }
 
 // LoadModel implements state.Port: fetch once, load into every worker.
