@@ -7,7 +7,8 @@
 // every replica, and each applies their sum in shard order, so the
 // replicas stay identical. It exposes to the worker's JavaScript:
 //
-//	shardDo(step, shard) -> {buf: ArrayBuffer of float32s, div}
+//	shardDo(step, shard[, spare]) -> {buf: ArrayBuffer of float32s, div}
+//	  (in spare, an ArrayBuffer of the gradient's size, when one is given)
 //	shardApply([ArrayBuffer, ...] in shard order) -> "" or an error
 //	shardHash() -> the parameters' hash, hex
 //
@@ -42,7 +43,12 @@ func main() {
 	u8 := js.Global().Get("Uint8Array")
 	js.Global().Set("shardDo", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		g, div := o.Shard(args[0].Int(), args[1].Int())
-		b := u8.New(4 * len(g))
+		var b js.Value
+		if len(args) > 2 && args[2].InstanceOf(js.Global().Get("ArrayBuffer")) && args[2].Get("byteLength").Int() == 4*len(g) {
+			b = u8.New(args[2])
+		} else {
+			b = u8.New(4 * len(g))
+		}
 		js.CopyBytesToJS(b, bytes(g))
 		return map[string]any{"buf": b.Get("buffer"), "div": div}
 	}))

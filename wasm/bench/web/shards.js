@@ -4,12 +4,18 @@
 //
 //   {cmd: "boot", wasm, argv, simd}  -> {type: "ready", shards, simd} or {type: "error", err}
 //   {cmd: "step", step, shards: [s, ...]} -> {type: "grad", shard, buf, div, ms} per shard (buf transferred; ms: the shard's compute)
-//   {cmd: "apply", grads: [buf, ...]}  -> {type: "applied", err, ms}
+//   {cmd: "apply", grads: [buf, ...], keep} -> {type: "applied", err, ms, back: [buf, ...]}
+//
+// The gradients' buffers come back: a worker keeps keep of those it was
+// sent, to send its next shards' gradients in, and returns the rest to the
+// page, for its copies (a fresh buffer of a gradient's size costs
+// milliseconds of page faults where memory is slow to map).
 //   {cmd: "hash"}                      -> {type: "hash", hash}
 "use strict";
 importScripts("wasm_exec.js", "copsdsimd.js");
 
 let logs = "";
+const spare = [];
 const dec = new TextDecoder();
 globalThis.fs.writeSync = (fd, buf) => { logs += dec.decode(buf); return buf.length; };
 
@@ -35,7 +41,7 @@ onmessage = async (e) => {
     case "step":
       for (const s of m.shards) {
         const t = performance.now();
-        const r = shardDo(m.step, s);
+        const r = shardDo(m.step, s, spare.pop());
         postMessage({ type: "grad", shard: s, buf: r.buf, div: r.div, ms: performance.now() - t }, [r.buf]);
       }
       break;
@@ -43,7 +49,10 @@ onmessage = async (e) => {
       {
         const t = performance.now();
         const err = shardApply(m.grads);
-        postMessage({ type: "applied", err, ms: performance.now() - t });
+        const ms = performance.now() - t;
+        spare.push(...m.grads);
+        const back = spare.splice(m.keep);
+        postMessage({ type: "applied", err, ms, back }, back);
       }
       break;
     case "hash":
