@@ -149,38 +149,30 @@ func (m *Model) Forward(a *Acts, tokens []int32, B, T int) []float32 {
 		panic(fmt.Sprintf("model: Forward shape B=%d T=%d (Ctx %d)", B, T, m.cfg.Ctx))
 	}
 	checkTokens(tokens, B*T, m.cfg.Vocab)
-	return m.forward(a, nil, tokens, B, T, true)
+	return m.forward(a, past{}, tokens, B, T, true)
 }
 
-// forward is the one forward pass behind Forward, ForwardWithPrefix and
-// Extend. Positions start at prefix.Len() (0 without a prefix); attention
-// reads the prefix's cached keys and values before the batch's own.
-func (m *Model) forward(a *Acts, prefix *KVCache, tokens []int32, B, T int, training bool) []float32 {
+// forward is the one forward pass behind Forward, ForwardWithPrefix,
+// Extend and ExtendRows. Positions start after what pre holds; attention
+// reads its cached keys and values before the batch's own.
+func (m *Model) forward(a *Acts, pre past, tokens []int32, B, T int, training bool) []float32 {
 	cfg, W := m.cfg, m.workers()
-	C, V, NH, N := cfg.Dim, cfg.Vocab, cfg.Heads, B*T
-	P := 0
-	if prefix != nil {
-		P = prefix.n
-	}
-	a.prepare(cfg, B, T, P, W, training)
+	C, V, N := cfg.Dim, cfg.Vocab, B*T
+	a.prepare(cfg, B, T, pre.longest(), W, training)
 	a.owner = m
 	copy(a.tokens, tokens)
 
-	encoderForward(a.encoded, a.tokens, m.w.wte, m.w.wpe, B, T, C, P)
+	pre.encode(a.encoded, a.tokens, m.w.wte, m.w.wpe, B, T, C)
 	residual := a.encoded
 	for l := range cfg.Layers {
 		w, la := &m.w.h[l], &a.layers[l]
-		var preK, preV []float32
-		if P > 0 {
-			preK, preV = prefix.k[l], prefix.v[l]
-		}
 		var att []float32
 		if training {
 			att = la.att
 		}
 		layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, residual, w.ln1w, w.ln1b, N, C, W)
 		matmulForward(la.qkv, la.ln1, w.qkvw, w.qkvb, N, C, 3*C, W)
-		attentionForward(la.atty, att, a.attScratch, la.qkv, preK, preV, P, B, T, C, NH, W)
+		pre.attend(l, la.atty, att, a.attScratch, la.qkv, B, T, C, cfg.Heads, W)
 		matmulForward(la.attproj, la.atty, w.attprojw, w.attprojb, N, C, C, W)
 		residualForward(la.res2, residual, la.attproj)
 		layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, w.ln2w, w.ln2b, N, C, W)
@@ -193,6 +185,58 @@ func (m *Model) forward(a *Acts, prefix *KVCache, tokens []int32, B, T int, trai
 	layernormForward(a.lnf, a.lnfMean, a.lnfRstd, residual, m.w.lnfw, m.w.lnfb, N, C, W)
 	lmHeadForward(a.logits, a.lnf, m.w.wte, a.wteT, N, C, V, W)
 	return a.logits
+}
+
+// past is what a forward pass attends to before its own tokens: nothing
+// (Forward), one cache that every row continues (ForwardWithPrefix,
+// Extend), or one cache per row, each row one token at its own position
+// (ExtendRows).
+type past struct {
+	shared *KVCache
+	rows   []*KVCache
+}
+
+// longest is the most positions a row attends to before its own.
+func (p past) longest() int {
+	n := 0
+	if p.shared != nil {
+		n = p.shared.n
+	}
+	for _, c := range p.rows {
+		n = max(n, c.n)
+	}
+	return n
+}
+
+// encode embeds the tokens at their positions.
+func (p past) encode(out []float32, tokens []int32, wte, wpe []float32, B, T, C int) {
+	if p.rows == nil {
+		encoderForward(out, tokens, wte, wpe, B, T, C, p.longest())
+		return
+	}
+	for i, c := range p.rows {
+		encoderForward(out[i*C:(i+1)*C], tokens[i:i+1], wte, wpe, 1, 1, C, c.n)
+	}
+}
+
+// attend is layer l's attention of the batch's queries over the cached
+// keys and values and the batch's own.
+func (p past) attend(l int, atty, att, scratch, qkv []float32, B, T, C, NH, W int) {
+	kv := func(c *KVCache) (k, v []float32, n int) {
+		if c == nil || c.n == 0 {
+			return nil, nil, 0
+		}
+		return c.k[l], c.v[l], c.n
+	}
+	if p.rows == nil {
+		k, v, n := kv(p.shared)
+		attentionForward(atty, att, scratch, qkv, k, v, n, B, T, C, NH, W)
+		return
+	}
+	for i, c := range p.rows { // each row against its own cache, as Extend does
+		k, v, n := kv(c)
+		attentionForward(atty[i*C:(i+1)*C], nil, scratch, qkv[i*3*C:(i+1)*3*C], k, v, n, 1, 1, C, NH, W)
+	}
 }
 
 // lmHeadForward computes logits [N,V] = x [N,C] · wteᵀ (tied weights, no

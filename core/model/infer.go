@@ -97,7 +97,7 @@ func (m *Model) Extend(c *KVCache, tokens []int32, logits []float32) error {
 	if c.acts == nil {
 		c.acts = new(Acts)
 	}
-	out := m.forward(c.acts, c, tokens, 1, n, false)
+	out := m.forward(c.acts, past{shared: c}, tokens, 1, n, false)
 	copy(logits, out)
 	// Append the new positions' keys and values (the k and v columns of
 	// each block's qkv) to the cache.
@@ -135,7 +135,7 @@ func (m *Model) ForwardWithPrefix(prefix *KVCache, a *Acts, tokens []int32, B, T
 		panic(fmt.Sprintf("model: ForwardWithPrefix shape B=%d T=%d after %d cached positions (Ctx %d)", B, T, P, m.cfg.Ctx))
 	}
 	checkTokens(tokens, B*T, m.cfg.Vocab)
-	return m.forward(a, prefix, tokens, B, T, false)
+	return m.forward(a, past{shared: prefix}, tokens, B, T, false)
 }
 
 // Sample draws a token from the distribution probs, given u uniform in
@@ -221,9 +221,8 @@ func sampleAll(probs []float32, u float64) int {
 // full, a token is outside the vocabulary, a cache belongs to another
 // config or appears twice, or the lengths disagree.
 func (m *Model) ExtendRows(a *Acts, caches []*KVCache, tokens []int32, logits []float32) error {
-	cfg, W := m.cfg, m.workers()
-	B := len(caches)
-	C, V, NH := cfg.Dim, cfg.Vocab, cfg.Heads
+	cfg, B := m.cfg, len(caches)
+	C, V := cfg.Dim, cfg.Vocab
 	switch {
 	case len(tokens) != B:
 		return fmt.Errorf("model: ExtendRows with %d caches and %d tokens", B, len(tokens))
@@ -232,7 +231,6 @@ func (m *Model) ExtendRows(a *Acts, caches []*KVCache, tokens []int32, logits []
 	case B == 0:
 		return nil
 	}
-	P := 0
 	seen := make(map[*KVCache]bool, B)
 	for i, c := range caches {
 		switch {
@@ -246,38 +244,8 @@ func (m *Model) ExtendRows(a *Acts, caches []*KVCache, tokens []int32, logits []
 			return fmt.Errorf("model: ExtendRows token %d of row %d is outside the vocabulary [0, %d)", tokens[i], i, V)
 		}
 		seen[c] = true
-		P = max(P, c.n)
 	}
-	a.prepare(cfg, B, 1, P, W, false)
-	a.owner = m
-	copy(a.tokens, tokens)
-	for i, c := range caches { // each row at its own position
-		encoderForward(a.encoded[i*C:(i+1)*C], tokens[i:i+1], m.w.wte, m.w.wpe, 1, 1, C, c.n)
-	}
-	residual := a.encoded
-	for l := range cfg.Layers {
-		w, la := &m.w.h[l], &a.layers[l]
-		layernormForward(la.ln1, la.ln1Mean, la.ln1Rstd, residual, w.ln1w, w.ln1b, B, C, W)
-		matmulForward(la.qkv, la.ln1, w.qkvw, w.qkvb, B, C, 3*C, W)
-		for i, c := range caches { // each row against its own cache, as Extend does
-			var preK, preV []float32
-			if c.n > 0 {
-				preK, preV = c.k[l], c.v[l]
-			}
-			attentionForward(la.atty[i*C:(i+1)*C], nil, a.attScratch, la.qkv[i*3*C:(i+1)*3*C], preK, preV, c.n, 1, 1, C, NH, W)
-		}
-		matmulForward(la.attproj, la.atty, w.attprojw, w.attprojb, B, C, C, W)
-		residualForward(la.res2, residual, la.attproj)
-		layernormForward(la.ln2, la.ln2Mean, la.ln2Rstd, la.res2, w.ln2w, w.ln2b, B, C, W)
-		matmulForward(la.fch, la.ln2, w.fcw, w.fcb, B, C, 4*C, W)
-		geluForward(la.fchGelu, la.fchTanh, la.fch, B*4*C, W)
-		matmulForward(la.fcproj, la.fchGelu, w.fcprojw, w.fcprojb, B, 4*C, C, W)
-		residualForward(la.res3, la.res2, la.fcproj)
-		residual = la.res3
-	}
-	layernormForward(a.lnf, a.lnfMean, a.lnfRstd, residual, m.w.lnfw, m.w.lnfb, B, C, W)
-	lmHeadForward(a.logits, a.lnf, m.w.wte, a.wteT, B, C, V, W)
-	copy(logits, a.logits[:B*V])
+	copy(logits, m.forward(a, past{rows: caches}, tokens, B, 1, false)[:B*V])
 	for i, c := range caches {
 		for l := range cfg.Layers {
 			qkv := a.layers[l].qkv[i*3*C:]

@@ -66,14 +66,23 @@ func (l *Lab) dispatch() {
 				continue
 			}
 			q := l.evalQueue[0]
-			if q.job.Kind != lab.JobEval && (l.Playing || l.evalLoad[w] > 0) {
-				return // the teacher's and the leakage: not while playing, and alone
+			if !l.canTake(w, q.job) {
+				return // the queue waits in order
 			}
 			l.evalQueue = l.evalQueue[1:]
 			l.evalLoad[w]++
 			l.Port.Evaluator(w, lab.Request{Op: lab.OpEvaluate, Seq: l.nextSeq(), Job: &q.job}, q.blobs)
 		}
 	}
+}
+
+// canTake says whether evaluator w, free for another job, may take j now.
+// An evaluation of a step may always; the teacher's own evaluation and the
+// leakage (a few evaluations' worth of work) wait for the run to pause and
+// go to an evaluator with nothing else to do, so that they never hold the
+// evaluations of steps, and the collapse banner, back.
+func (l *Lab) canTake(w int, j lab.Job) bool {
+	return j.Kind == lab.JobEval || (!l.Playing && l.evalLoad[w] == 0)
 }
 
 // OnEvaluator handles evaluator i's answer: the result goes to the trainer,

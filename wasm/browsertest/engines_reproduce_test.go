@@ -5,7 +5,6 @@ package browsertest
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/copsdlab/copsd/core/report"
-	"github.com/copsdlab/copsd/wasm/browsertest/webdriver"
 )
 
 // The Reproduce view in Firefox ESR and WebKitGTK: a bundle of the quick
@@ -22,24 +20,9 @@ import (
 // its figures draw a line per recipe on a model and a bubble per recipe and
 // base, and nothing is wider than a laptop's window or a phone's. With
 // COPSD_SCREENSHOTS set it saves the view at both sizes.
-func TestFirefoxReproduceView(t *testing.T) {
-	exe := engineTool(t, "firefox-esr")
-	r := startEngine(t, func(ctx context.Context, dir string) (webdriver.Browser, error) {
-		return webdriver.StartFirefox(ctx, exe, dir, 1280, 800)
-	})
-	reproduceSubset(t, r, "firefox")
-}
+func TestFirefoxReproduceView(t *testing.T) { reproduceSubset(t, startFirefox(t), "firefox") }
 
-func TestWebKitReproduceView(t *testing.T) {
-	xvfb, driver := engineTool(t, "Xvfb"), engineTool(t, "WebKitWebDriver")
-	if _, err := os.Stat(webdriver.MiniBrowser); err != nil {
-		t.Fatalf("WebKitGTK's MiniBrowser is missing (%v): `make engines` installs webkit2gtk-driver", err)
-	}
-	r := startEngine(t, func(ctx context.Context, dir string) (webdriver.Browser, error) {
-		return webdriver.StartWebKit(ctx, xvfb, driver, dir, 1280, 800)
-	})
-	reproduceSubset(t, r, "webkit")
-}
+func TestWebKitReproduceView(t *testing.T) { reproduceSubset(t, startWebKit(t), "webkit") }
 
 // quickBundle is a tar of the quick suite's committed runs, seed 1.
 func quickBundle(t *testing.T) []byte {

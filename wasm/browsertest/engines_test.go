@@ -25,23 +25,27 @@ import (
 // -json`'s bit for bit, and the share
 // link, reloaded, brings the same settings back and replays the same run to
 // the same bits.
-func TestFirefoxCoreSubset(t *testing.T) {
+func TestFirefoxCoreSubset(t *testing.T) { coreSubset(t, startFirefox(t)) }
+
+func TestWebKitCoreSubset(t *testing.T) { coreSubset(t, startWebKit(t)) }
+
+// startFirefox opens the lab's server in Firefox ESR at 1280×800.
+func startFirefox(t *testing.T) *remote {
 	exe := engineTool(t, "firefox-esr")
-	r := startEngine(t, func(ctx context.Context, dir string) (webdriver.Browser, error) {
+	return startEngine(t, func(ctx context.Context, dir string) (webdriver.Browser, error) {
 		return webdriver.StartFirefox(ctx, exe, dir, 1280, 800)
 	})
-	coreSubset(t, r)
 }
 
-func TestWebKitCoreSubset(t *testing.T) {
+// startWebKit opens the lab's server in WebKitGTK's MiniBrowser at 1280×800.
+func startWebKit(t *testing.T) *remote {
 	xvfb, driver := engineTool(t, "Xvfb"), engineTool(t, "WebKitWebDriver")
 	if _, err := os.Stat(webdriver.MiniBrowser); err != nil {
 		t.Fatalf("WebKitGTK's MiniBrowser is missing (%v): `make engines` installs webkit2gtk-driver", err)
 	}
-	r := startEngine(t, func(ctx context.Context, dir string) (webdriver.Browser, error) {
+	return startEngine(t, func(ctx context.Context, dir string) (webdriver.Browser, error) {
 		return webdriver.StartWebKit(ctx, xvfb, driver, dir, 1280, 800)
 	})
-	coreSubset(t, r)
 }
 
 func engineTool(t *testing.T, name string) string {

@@ -87,37 +87,7 @@ func TestReproduceViewImportsAndExportsTheReport(t *testing.T) {
 		}
 	}
 
-	// The figures: a line per recipe on a model in each dynamics chart, a
-	// bubble per recipe and per base model in the Pareto plot.
-	curves := map[string]bool{}
-	for _, j := range report.FullJobs(1, nil) {
-		curves[j.Model+" "+j.Recipe] = true
-	}
-	for _, id := range []string{"chart-suite-over-refusal", "chart-suite-entropy", "chart-suite-length"} {
-		p.wait(fmt.Sprintf(`document.querySelectorAll('[data-testid=%q] polyline').length === %d`, id, len(curves)))
-	}
-	if n := js[int](p, `document.querySelectorAll('[data-testid="chart-suite-pareto"] circle').length`); n != len(curves)+2 {
-		t.Errorf("%d bubbles in the Pareto plot, want %d recipes and 2 bases", n, len(curves))
-	}
-
-	// Every number of the tables links to its run.
-	if got := js[[]int](p, `[[...document.querySelectorAll('.reproduce-table td')].filter((e) => e.textContent !== "–").length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
-		t.Errorf("%d of %d cells with a number link to a run", got[1], got[0])
-	}
-
-	p.click("reproduce-export")
-	files := map[string][]byte{}
-	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[h.Name], _ = io.ReadAll(tr)
-	}
+	files := checkSuiteView(p, report.FullJobs(1, nil), dir)
 	root := filepath.Join("..", "..", "assets", "report")
 	want, _ := os.ReadFile(filepath.Join(root, "report.md"))
 	if !bytes.Equal(files["report.md"], want) {
@@ -218,37 +188,7 @@ func TestReproduceQuickSuiteMatchesTheCLI(t *testing.T) {
 		t.Errorf("the view says %q", failed)
 	}
 
-	// The figures of the runs trained here: a line per recipe on a model in
-	// each dynamics chart, a bubble per recipe and per base model.
-	curves := map[string]bool{}
-	for _, j := range report.QuickJobs(1) {
-		curves[j.Model+" "+j.Recipe] = true
-	}
-	for _, id := range []string{"chart-suite-over-refusal", "chart-suite-entropy", "chart-suite-length"} {
-		p.wait(fmt.Sprintf(`document.querySelectorAll('[data-testid=%q] polyline').length === %d`, id, len(curves)))
-	}
-	if n := js[int](p, `document.querySelectorAll('[data-testid="chart-suite-pareto"] circle').length`); n != len(curves)+2 {
-		t.Errorf("%d bubbles in the Pareto plot, want %d recipes and 2 bases", n, len(curves))
-	}
-
-	// Every number of the tables links to its run.
-	if got := js[[]int](p, `[[...document.querySelectorAll('.reproduce-table td')].filter((e) => e.textContent !== "–").length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
-		t.Errorf("%d of %d cells with a number link to a run", got[1], got[0])
-	}
-
-	p.click("reproduce-export")
-	files := map[string][]byte{}
-	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[h.Name], _ = io.ReadAll(tr)
-	}
+	files := checkSuiteView(p, report.QuickJobs(1), dir)
 	suite := &report.Suite{}
 	for _, j := range report.QuickJobs(1) {
 		want := nativeRun(t, j, steps)
@@ -418,4 +358,41 @@ func TestReproduceViewFitsLaptopAndPhone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkSuiteView checks what the Reproduce view shows of a suite of jobs
+// (one seed's): a line per recipe on a model in each dynamics chart, a
+// bubble per recipe and per base model in the Pareto plot, and every number
+// of its tables a link to its run. It returns the files of the view's
+// export (downloaded into dir), by name.
+func checkSuiteView(p *page, jobs []report.Job, dir string) map[string][]byte {
+	t := p.t
+	t.Helper()
+	curves := map[string]bool{}
+	for _, j := range jobs {
+		curves[j.Model+" "+j.Recipe] = true
+	}
+	for _, id := range []string{"chart-suite-over-refusal", "chart-suite-entropy", "chart-suite-length"} {
+		p.wait(fmt.Sprintf(`document.querySelectorAll('[data-testid=%q] polyline').length === %d`, id, len(curves)))
+	}
+	if n := js[int](p, `document.querySelectorAll('[data-testid="chart-suite-pareto"] circle').length`); n != len(curves)+2 {
+		t.Errorf("%d bubbles in the Pareto plot, want %d recipes and 2 bases", n, len(curves))
+	}
+	if got := js[[]int](p, `[[...document.querySelectorAll('.reproduce-table td')].filter((e) => e.textContent !== "–").length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
+		t.Errorf("%d of %d cells with a number link to a run", got[1], got[0])
+	}
+	p.click("reproduce-export")
+	files := map[string][]byte{}
+	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name], _ = io.ReadAll(tr)
+	}
+	return files
 }
