@@ -52,6 +52,12 @@ func (c *CollapseBanner) steady() string {
 		return ""
 	}
 	i, m := r.Report.Steps[0], r.Report.Steps[len(r.Report.Steps)-1]
-	return fmt.Sprintf("No collapse as of step %d: benign answers %.1f tokens (%.1f at the start), entropy %.2f nats (%.2f).",
-		m.Step, m.LengthBenign, i.LengthBenign, m.Entropy, i.Entropy)
+	under := ""
+	if lv := c.Lab.Live; lv != nil && r == &lv.Run {
+		if s := c.Lab.Awaited(); s >= 0 {
+			under = fmt.Sprintf(" (step %d's evaluation under way)", s)
+		}
+	}
+	return fmt.Sprintf("No collapse as of step %d%s: benign answers %.1f tokens (%.1f at the start), entropy %.2f nats (%.2f).",
+		m.Step, under, m.LengthBenign, i.LengthBenign, m.Entropy, i.Entropy)
 }

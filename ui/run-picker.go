@@ -71,7 +71,7 @@ func (c *RunPicker) shownRole() string {
 	}
 	switch s.Kind {
 	case state.ExampleRun:
-		note := "Precomputed with `copsd reproduce`"
+		note := "Precomputed with the command line's copsd reproduce"
 		if s.Role != "" {
 			note = s.Role + ". " + note
 		}

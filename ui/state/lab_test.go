@@ -519,3 +519,33 @@ func TestRoutineMessages(t *testing.T) {
 		}
 	}
 }
+
+// The step whose evaluation the live run awaits, for the banner.
+func TestAwaitedEvaluation(t *testing.T) {
+	l := &Lab{}
+	if got := l.Awaited(); got != -1 {
+		t.Errorf("no live run: Awaited = %d, want -1", got)
+	}
+	for _, c := range []struct {
+		name          string
+		evaluated     []int
+		step, pending int
+		want          int
+	}{
+		{"the step-0 evaluation out", nil, 4, 1, 0},
+		{"finished, the last evaluation out", []int{0, 10}, 20, 1, 20},
+		{"two intervals out", []int{0, 10}, 35, 2, 20},
+		{"a last step off the interval", []int{0, 20}, 25, 1, 25},
+		{"every step evaluated, the teacher's out", []int{0, 10, 20}, 20, 2, -1},
+		{"nothing out", []int{0, 10}, 14, 0, -1},
+	} {
+		l.Live = &Live{Step: c.step, Pending: c.pending}
+		l.Live.Report.Config.EvalEvery = 10
+		for _, s := range c.evaluated {
+			l.Live.Report.Steps = append(l.Live.Report.Steps, diag.Metrics{Step: s})
+		}
+		if got := l.Awaited(); got != c.want {
+			t.Errorf("%s: Awaited = %d, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -53,7 +53,7 @@ var suiteDynamics = []struct {
 // report's figures' colour-blind safe Okabe–Ito colours first, then hues
 // far from them and from the base models' grey, each dark enough to stand
 // out on white.
-var suitePalette = []string{"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#b8860b", "#8c3ca0", "#8c564b", "#1d2330", "#138d9c", "#808000"}
+var suitePalette = []string{"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#b8860b", "#8c3ca0", "#8c564b", "#1d2330", "#e7298a", "#808000"}
 
 // SuiteColor is a recipe's colour in the view's charts.
 func SuiteColor(recipe string) string {

@@ -308,3 +308,22 @@ func (l *Lab) Pareto() []ParetoPoint {
 	}
 	return out
 }
+
+// Awaited is the step of the live run's next evaluation still out, or -1
+// when none is: a run that has trained past its latest evaluation says so,
+// rather than read as settled at that evaluation.
+func (l *Lab) Awaited() int {
+	lv := l.Live
+	if lv == nil || lv.Pending == 0 || lv.Report.Config.EvalEvery <= 0 {
+		return -1
+	}
+	next := 0
+	if n := len(lv.Report.Steps); n > 0 {
+		last := lv.Report.Steps[n-1].Step
+		if last >= lv.Step {
+			return -1 // what is out is the teacher's measurements
+		}
+		next = last + lv.Report.Config.EvalEvery
+	}
+	return min(next, lv.Step)
+}
