@@ -201,7 +201,11 @@ func (c *ReproduceView) storageText() string {
 	if r.Store == nil {
 		return "Finished runs are not kept in this browser (no storage)."
 	}
-	return fmt.Sprintf("This browser keeps %d finished runs (%.1f kB).", r.Stored, float64(r.Usage)/1000)
+	keeps := fmt.Sprintf("This browser keeps %d finished runs (%.1f kB).", r.Stored, float64(r.Usage)/1000)
+	if r.Suite == state.SuiteBundle {
+		keeps += " An imported bundle's runs stay in the bundle: import it again after a reload."
+	}
+	return keeps
 }
 
 func (c *ReproduceView) importFile(e vugu.DOMEvent) {
