@@ -160,10 +160,12 @@ func (c *LineChart) foreground() string {
 	v := &c.v
 	var b strings.Builder
 	if v.collapse != "" {
-		fmt.Fprintf(&b, `<line x1="%s" y1="8" x2="%s" y2="176" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"></line><text x="%s" y="18" fill="#c0392b">collapse</text>`,
-			v.collapse, v.collapse, v.collapseLabel)
+		fmt.Fprintf(&b, `<line x1="%s" y1="8" x2="%s" y2="176" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="4 3"></line>`, v.collapse, v.collapse)
 	}
 	writeLines(&b, v.lines, v.dots, false)
+	if v.collapse != "" { // over the lines, on a halo of the chart's white
+		fmt.Fprintf(&b, `<text x="%s" y="18" fill="#c0392b" stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">collapse</text>`, v.collapseLabel)
+	}
 	if v.hoverX != "" {
 		fmt.Fprintf(&b, `<line x1="%s" y1="8" x2="%s" y2="176" stroke="#1d2330" stroke-opacity="0.35"></line>`, v.hoverX, v.hoverX)
 	}
