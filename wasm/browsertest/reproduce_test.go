@@ -302,7 +302,8 @@ func TestLabAndSuiteTakeTurnsWithTheEngineWorkers(t *testing.T) {
 	p.click("reproduce-stop")
 	p.wait(`document.querySelectorAll('[data-testid="reproduce-row"][data-status="running"]').length === 0`)
 	p.click("reproduce-back")
-	p.wait(q("engine-busy") + ` === null && !` + q("play") + `.disabled`)
+	// The lab's view renders after the click: its Play button, then not busy.
+	p.wait(q("play") + ` !== null && ` + q("engine-busy") + ` === null && !` + q("play") + `.disabled`)
 	p.click("play")
 	p.wait(transportState + ` == "playing"`)
 }
