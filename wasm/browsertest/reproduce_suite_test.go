@@ -3,10 +3,8 @@
 package browsertest
 
 import (
-	"archive/tar"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,19 +49,7 @@ func TestReproduceSuiteInTheBrowser(t *testing.T) {
 			t.Errorf("an asserted claim does not hold: %s", c)
 		}
 	}
-	p.click("reproduce-export")
-	files := map[string][]byte{}
-	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[h.Name], _ = io.ReadAll(tr)
-	}
+	files := exportSuite(p, dir)
 	root := filepath.Join("..", "..", "assets", "report")
 	for _, j := range jobs {
 		want, err := os.ReadFile(filepath.Join(root, "runs", j.Name()+".json"))

@@ -365,7 +365,7 @@ func TestReproduceViewFitsLaptopAndPhone(t *testing.T) {
 // (one seed's): a line per recipe on a model in each dynamics chart, a
 // bubble per recipe and per base model in the Pareto plot, and every number
 // of its tables a link to its run. It returns the files of the view's
-// export (downloaded into dir), by name.
+// export (exportSuite).
 func checkSuiteView(p *page, jobs []report.Job, dir string) map[string][]byte {
 	t := p.t
 	t.Helper()
@@ -382,6 +382,13 @@ func checkSuiteView(p *page, jobs []report.Job, dir string) map[string][]byte {
 	if got := js[[]int](p, `[[...document.querySelectorAll('.reproduce-table td')].filter((e) => e.textContent !== "–").length, document.querySelectorAll('.reproduce-table td > a[data-testid="reproduce-cell"][href]').length]`); got[0] == 0 || got[0] != got[1] {
 		t.Errorf("%d of %d cells with a number link to a run", got[1], got[0])
 	}
+	return exportSuite(p, dir)
+}
+
+// exportSuite clicks the Reproduce view's export and returns the files of
+// the tar it downloads into dir, by name.
+func exportSuite(p *page, dir string) map[string][]byte {
+	p.t.Helper()
 	p.click("reproduce-export")
 	files := map[string][]byte{}
 	tr := tar.NewReader(bytes.NewReader(p.download(dir, "*.tar")))
@@ -391,7 +398,7 @@ func checkSuiteView(p *page, jobs []report.Job, dir string) map[string][]byte {
 			break
 		}
 		if err != nil {
-			t.Fatal(err)
+			p.t.Fatal(err)
 		}
 		files[h.Name], _ = io.ReadAll(tr)
 	}
