@@ -96,14 +96,16 @@ func (c *ParetoPlot) py(v float64) float64 { return paretoY(v) }
 func (c *ParetoPlot) ticks() []paretoTick  { return paretoTicks() }
 
 // bubbles places every run; labels go to the runs that matter most (the
-// base models, your run, the one on show, the headline examples) and only
-// where they do not overlap a label already placed. Every bubble has its
-// numbers in a tooltip.
+// base models, your run, the one on show, the headline examples), beside
+// the bubble on the right or else on the left, and only where they cover
+// neither a label already placed nor another bubble: a crowded corner keeps
+// its names in the legend and its numbers in each bubble's tooltip.
 func (c *ParetoPlot) bubbles() []bubble {
-	var out []bubble
-	var boxes [][4]float64
+	pts := c.points()
+	out := make([]bubble, len(pts))
+	at := make([][3]float64, len(pts)) // x, y, r
 	shown := c.Lab.Shown()
-	for _, p := range c.points() {
+	for i, p := range pts {
 		fill := "#2f6fde"
 		switch {
 		case p.Fill != "":
@@ -115,36 +117,50 @@ func (c *ParetoPlot) bubbles() []bubble {
 		case p.Kind == state.ImportedRun:
 			fill = "#1e8449"
 		}
-		isShown := shown != nil && shown.ID == p.RunID && !p.Base
 		stroke := "1"
-		if isShown {
+		if c.isShown(shown, p) {
 			stroke = "2.5"
 		}
 		r := 4 + 12*math.Sqrt(min(max(p.Diversity, 0), 1))
 		x, y := c.px(min(max(p.Helpfulness, 0), 1)), c.py(min(max(p.Safety, 0), 1))
-		b := bubble{x: f1(x), y: f1(y), r: f1(r), fill: fill, stroke: stroke,
+		at[i] = [3]float64{x, y, r}
+		out[i] = bubble{x: f1(x), y: f1(y), r: f1(r), fill: fill, stroke: stroke,
 			title: fmt.Sprintf("%s: safety %.2f, helpfulness %.2f, diversity %.2f", p.Label, p.Safety, p.Helpfulness, p.Diversity)}
 		if p.Detail != "" {
-			b.title += " (" + p.Detail + ")"
+			out[i].title += " (" + p.Detail + ")"
 		}
-		if p.Base || isShown || p.Kind == state.LiveRun || p.Headline {
-			w := 5.6 * float64(len([]rune(p.Label)))
-			lx, anchor := x+r+3, "start"
-			if lx+w > 316 {
-				lx, anchor = x-r-3, "end"
-			}
-			box := [4]float64{lx, y - 8, lx + w, y + 4}
-			if anchor == "end" {
-				box[0], box[2] = lx-w, lx
-			}
-			if !overlaps(box, boxes) {
-				boxes = append(boxes, box)
-				b.label, b.lx, b.ly, b.anchor = p.Label, f1(lx), f1(y+3), anchor
+	}
+	var labels [][4]float64
+	for i, p := range pts {
+		if !(p.Base || c.isShown(shown, p) || p.Kind == state.LiveRun || p.Headline) {
+			continue
+		}
+		var others [][4]float64
+		for j, o := range at {
+			if j != i {
+				others = append(others, [4]float64{o[0] - o[2], o[1] - o[2], o[0] + o[2], o[1] + o[2]})
 			}
 		}
-		out = append(out, b)
+		x, y, r := at[i][0], at[i][1], at[i][2]
+		w := 5.6 * float64(len([]rune(p.Label)))
+		for _, side := range []struct {
+			lx, x0 float64
+			anchor string
+		}{{x + r + 3, x + r + 3, "start"}, {x - r - 3, x - r - 3 - w, "end"}} {
+			box := [4]float64{side.x0, y - 8, side.x0 + w, y + 4}
+			if box[0] < paretoX(0) || box[2] > 316 || overlaps(box, labels) || overlaps(box, others) {
+				continue
+			}
+			labels = append(labels, box)
+			out[i].label, out[i].lx, out[i].ly, out[i].anchor = p.Label, f1(side.lx), f1(y+3), side.anchor
+			break
+		}
 	}
 	return out
+}
+
+func (c *ParetoPlot) isShown(shown *state.Run, p state.ParetoPoint) bool {
+	return shown != nil && shown.ID == p.RunID && !p.Base
 }
 
 // label is the plot's text alternative: every run's numbers, as their
