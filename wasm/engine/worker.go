@@ -385,14 +385,14 @@ func (w *worker) blobsOf(data js.Value) ([][]byte, error) {
 		key = k.String()
 	}
 	b := data.Get("blobs")
-	if !b.Truthy() {
-		if key != "" && key != w.snapKey {
-			return nil, fmt.Errorf("the weights of %s were not sent to this worker (it holds %q)", key, w.snapKey)
-		}
-		if key != "" {
-			return w.snap, nil
-		}
+	switch {
+	case b.Truthy():
+	case key == "":
 		return nil, nil
+	case key != w.snapKey:
+		return nil, fmt.Errorf("the weights of %s were not sent to this worker (it holds %q)", key, w.snapKey)
+	default:
+		return w.snap, nil
 	}
 	var blobs [][]byte
 	for i := range b.Length() {

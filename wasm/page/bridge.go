@@ -428,11 +428,7 @@ func (b *bridge) post(w int, m evalMsg) {
 		msg["blobs"] = m.blobs
 		b.held[w] = m.snap
 	}
-	if w == len(b.helpers) {
-		b.trainer.Call("postMessage", msg)
-		return
-	}
-	b.helpers[w].Call("postMessage", msg)
+	b.evals[w].Call("postMessage", msg)
 }
 
 // LoadModel implements state.Port: fetch once, load into every worker.
