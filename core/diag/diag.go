@@ -55,7 +55,14 @@ type Options struct {
 	Seed        uint64
 	Temperature float32 // default 1
 	TopK        int
-	Workers     int // default GOMAXPROCS
+	Workers     int    // default GOMAXPROCS
+	Yield       func() // between decoding steps and scoring passes (eval.Options.Yield)
+}
+
+func (o Options) yield() {
+	if o.Yield != nil {
+		o.Yield()
+	}
 }
 
 // An evaluation is split into chunks of held-out prompts that the number of
@@ -113,14 +120,15 @@ func EvaluateChunk(s Subject, o Options, c int) (Part, error) {
 	}
 	p := Part{Samples: samples}
 	if s.Teacher != nil || s.Initial != nil {
-		p.Sums = score(s, samples)
+		o.yield()
+		p.Sums = score(s, samples, o.yield)
 	}
 	return p, nil
 }
 
 func sampling(o Options, first, workers int) eval.Options {
 	return eval.Options{Samples: o.Samples, Seed: o.Seed ^ 0x6576616c, Temperature: o.Temperature,
-		TopK: o.TopK, Workers: workers, First: first}
+		TopK: o.TopK, Workers: workers, First: first, Yield: o.Yield}
 }
 
 // Evaluate samples the student on every held-out prompt, grades the answers,
@@ -187,7 +195,7 @@ func Combine(parts []Part, o Options, scored bool) Metrics {
 // score runs the student, teacher and initial model over one chunk's
 // sampled answers and sums, over every predicted position, the teacher's
 // entropy, KL(student ‖ teacher) and KL(student ‖ initial).
-func score(s Subject, chunk []eval.Sample) ScoreSums {
+func score(s Subject, chunk []eval.Sample, yield func()) ScoreSums {
 	w := s.World
 	V := s.Student.Config().Vocab
 	sa, ta, ia := &model.Acts{}, &model.Acts{}, &model.Acts{}
@@ -211,11 +219,13 @@ func score(s Subject, chunk []eval.Sample) ScoreSums {
 	var tLog, iLog []float32
 	var tT int
 	if s.Teacher != nil {
+		yield()
 		var tTok []int32
 		tTok, tT = pad(tRows, w.PadID(), s.Teacher.Config().Ctx)
 		tLog = s.Teacher.Forward(ta, tTok, len(chunk), tT)
 	}
 	if s.Initial != nil {
+		yield()
 		iLog = s.Initial.Forward(ia, sTok, len(chunk), sT)
 	}
 	for i, smp := range chunk {

@@ -45,6 +45,11 @@ type Run struct {
 	// next-token log-probabilities (TokenRecord.Full). It changes only what
 	// is recorded, never the training, so it is not part of the Config.
 	FullTrace bool
+
+	// Yield, when set, is called often during an evaluation
+	// (eval.Options.Yield): between its decoding steps and scoring passes.
+	// It changes nothing the evaluation computes.
+	Yield func()
 }
 
 // Family mix of the prompts each step draws: the safety-relevant families,
@@ -483,7 +488,7 @@ func (r *Run) evalSubject() diag.Subject {
 }
 
 func (r *Run) evalOptions(samples int) diag.Options {
-	return diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK, Workers: r.workers}
+	return diag.Options{Samples: samples, Seed: r.Cfg.Seed, Temperature: r.Cfg.Temperature, TopK: r.Cfg.TopK, Workers: r.workers, Yield: r.Yield}
 }
 
 // EvaluateTeacher measures the teacher on its own answers with the

@@ -54,8 +54,9 @@ func Decode(m *model.Model, cache *model.KVCache, last []float32, eos int32, max
 // maxLens[i] tokens, sampling from its own stream rngs[i]. Each step feeds
 // the rows still going through the model together (Model.ExtendRows), and
 // row i's decoding is, bit for bit, what Decode gives it alone: the same
-// logits, the same draws from its stream in the same order.
-func DecodeRows(m *model.Model, caches []*model.KVCache, lasts [][]float32, eos int32, maxLens []int, temp float32, topK int, rngs []*rand.Rand, withEntropy bool) ([]Decoding, error) {
+// logits, the same draws from its stream in the same order. yield is called
+// after each step (Options.Yield).
+func DecodeRows(m *model.Model, caches []*model.KVCache, lasts [][]float32, eos int32, maxLens []int, temp float32, topK int, rngs []*rand.Rand, withEntropy bool, yield func()) ([]Decoding, error) {
 	V, n := m.Config().Vocab, len(caches)
 	if len(lasts) != n || len(maxLens) != n || len(rngs) != n {
 		return nil, fmt.Errorf("eval: DecodeRows with %d caches, %d logits, %d lengths, %d streams", n, len(lasts), len(maxLens), len(rngs))
@@ -101,6 +102,7 @@ func DecodeRows(m *model.Model, caches []*model.KVCache, lasts [][]float32, eos 
 		if err := m.ExtendRows(&a, cs, toks, buf[:len(next)*V]); err != nil {
 			return out, err
 		}
+		yield()
 		for k, i := range next {
 			last[i] = store[i*V : (i+1)*V]
 			copy(last[i], buf[k*V:(k+1)*V])

@@ -34,6 +34,17 @@ type Options struct {
 	// (Seed, i*Samples+j), so an evaluation split into slices of prompts
 	// gives the same samples as one call.
 	First int
+	// Yield, when set, is called between decoding steps: a caller that
+	// shares its thread with more urgent work (a Web Worker that also
+	// trains) lets that work run there. The samples do not depend on it.
+	Yield func()
+}
+
+// yield calls o.Yield, if any.
+func (o Options) yield() {
+	if o.Yield != nil {
+		o.Yield()
+	}
 }
 
 // MaxSamples bounds Options.Samples: every sample of every held-out prompt is
@@ -180,8 +191,9 @@ func runGroup(m *model.Model, w *world.World, c world.Constitution, prompts []wo
 			return fmt.Errorf("prompt %s: %w", p.ID, err)
 		}
 		lasts[r] = logits[(len(ctx)-1)*V:]
+		opt.yield()
 	}
-	ds, err := DecodeRows(m, caches, lasts, w.EOSID(), maxLens, opt.Temperature, opt.TopK, rngs, true)
+	ds, err := DecodeRows(m, caches, lasts, w.EOSID(), maxLens, opt.Temperature, opt.TopK, rngs, true, opt.yield)
 	if err != nil {
 		return err
 	}

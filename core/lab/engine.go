@@ -36,6 +36,11 @@ type Engine struct {
 	// across them; replica is a helper's copy of the trainer's run.
 	Pool    *Pool
 	replica *replica
+
+	// Yield, when set, is called between the steps of an evaluation job
+	// (distill.Run.Yield): a Web Worker that also computes a pool's shards
+	// answers them there instead of after the whole job.
+	Yield func()
 }
 
 // New returns an engine with no models loaded.

@@ -29,6 +29,7 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 	}
 	// The knobs that change mid-run are the evaluation's too.
 	r.Cfg.Temperature = j.Config.Temperature
+	r.Yield = e.Yield
 	t0 := time.Now()
 	out := &Measured{RunID: j.RunID, Kind: j.Kind, Step: j.Step}
 	switch j.Kind {

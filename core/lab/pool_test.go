@@ -168,3 +168,64 @@ func TestPoolDropsASilentHelper(t *testing.T) {
 		t.Error("with a silent helper dropped the steps differ")
 	}
 }
+
+// A helper evaluates between the trainer's shard works: its evaluation
+// gives way (Engine.Yield) and the works that came meanwhile are computed
+// inside it, on the same engine. Neither changes a bit: the evaluation's
+// parts equal an evaluator's that never gave way, and the steps equal one
+// worker's.
+func TestHelperEvaluatesBetweenShardWorks(t *testing.T) {
+	ckpt := tinyCheckpoint(t)
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 3, 3, 3, 2, 1
+	alone := newPipeline(t, ckpt)
+	alone.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	alone.do(Request{Op: OpPlay})
+	want := stripPool(playWithPool(t, alone.trainer, nil, nil))
+
+	p := newPipeline(t, ckpt)
+	f := newFakePool(t, ckpt, 1)
+	p.trainer.E.Pool = f.pool
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	job := p.jobs[0]
+	job.Chunks = []int{0}
+	p.do(Request{Op: OpPlay})
+	for !p.trainer.WaitingOnPool() { // the first stage's works are out
+		if r, _ := p.trainer.Tick(); r.Error != "" {
+			t.Fatal(r.Error)
+		}
+	}
+	helper := f.helpers[0]
+	yields, answered := 0, 0
+	helper.Yield = func() {
+		yields++
+		if len(f.toH[0]) > 0 {
+			answered += len(f.toH[0])
+			f.pump()
+		}
+	}
+	b, _ := json.Marshal(Request{Op: OpEvaluate, Job: &job})
+	got := helper.Call(b, job.Blobs...)
+	helper.Yield = nil
+	if yields == 0 || answered == 0 {
+		t.Fatalf("the evaluation gave way %d times and answered %d works meanwhile", yields, answered)
+	}
+	if g, w := measuredOf(t, got), measuredOf(t, p.eval.Call(b, job.Blobs...)); g != w {
+		t.Error("an evaluation that gave way to shard works differs from one that did not")
+	}
+	if pooled := stripPool(playWithPool(t, p.trainer, f, nil)); pooled != want {
+		t.Error("the steps of a run whose helper evaluated between its works differ from one worker's")
+	}
+}
+
+// measuredOf is a response's Measured as JSON, without its time.
+func measuredOf(t *testing.T, b []byte) string {
+	t.Helper()
+	var r Response
+	if err := json.Unmarshal(b, &r); err != nil || r.Measured == nil {
+		t.Fatalf("an evaluation answered %.200s (%v)", b, err)
+	}
+	r.Measured.Millis = 0
+	out, _ := json.Marshal(r.Measured)
+	return string(out)
+}

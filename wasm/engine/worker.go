@@ -27,7 +27,26 @@ type worker struct {
 	snapKey string   // the weight snapshots last sent with a "snap" key
 	snap    [][]byte // and the snapshots themselves
 	spare   spares   // pool buffers to send again
+
+	// A helper evaluates on its own goroutine (evalLoop), which gives the
+	// event loop a turn every evalSlice, so that the trainer's shard works
+	// wait for a slice of an evaluation, not the whole job.
+	evalQueue []evalCall
+	evalWake  chan struct{}
+	evalTurn  *turn
+	sliceEnd  time.Time
 }
+
+// evalCall is an evaluation job waiting for a helper's evalLoop.
+type evalCall struct {
+	seq int
+	req lab.Request
+}
+
+// evalSlice is how long a helper's evaluation runs before the event loop
+// gets a turn: a shard work that comes meanwhile waits about this long
+// (plus one decoding step or scoring pass) instead of a whole job.
+const evalSlice = 5 * time.Millisecond
 
 // Run serves the lab's protocol in a Web Worker (wasm/web/worker.js). The
 // trainer and the evaluators are the same program, told apart only by what
@@ -92,28 +111,7 @@ func (w *worker) onMessage(this js.Value, args []js.Value) any {
 		}
 		w.post(map[string]any{"type": "loaded", "seq": seq, "name": data.Get("name").String(), "json": string(out)}, nil)
 	case "call":
-		blobs, err := w.blobsOf(data)
-		var req lab.Request
-		if err == nil {
-			req, err = lab.DecodeRequest([]byte(data.Get("json").String()))
-		}
-		var resp lab.Response
-		if err != nil {
-			resp = lab.Response{Seq: seq, Error: err.Error()}
-		} else {
-			req.Blobs = blobs
-			w.mu.Lock()
-			resp = w.d.Handle(req)
-			playing := w.d.Playing()
-			w.mu.Unlock()
-			if playing {
-				select {
-				case w.wake <- struct{}{}:
-				default:
-				}
-			}
-		}
-		w.send("reply", seq, resp)
+		w.call(seq, data)
 	case "whole":
 		var spec lab.RunSpec
 		if err := json.Unmarshal([]byte(data.Get("json").String()), &spec); err != nil {
@@ -141,6 +139,36 @@ func (w *worker) onMessage(this js.Value, args []js.Value) any {
 	return nil
 }
 
+// call answers a lab.Request: at once, or, for a helper's evaluation, once
+// its evalLoop has run it.
+func (w *worker) call(seq int, data js.Value) {
+	blobs, err := w.blobsOf(data)
+	var req lab.Request
+	if err == nil {
+		req, err = lab.DecodeRequest([]byte(data.Get("json").String()))
+	}
+	if err != nil {
+		w.send("reply", seq, lab.Response{Seq: seq, Error: err.Error()})
+		return
+	}
+	req.Blobs = blobs
+	if w.evalWake != nil && req.Op == lab.OpEvaluate {
+		w.mu.Lock()
+		w.evalQueue = append(w.evalQueue, evalCall{seq, req})
+		w.mu.Unlock()
+		signal(w.evalWake)
+		return
+	}
+	w.mu.Lock()
+	resp := w.d.Handle(req)
+	playing := w.d.Playing()
+	w.mu.Unlock()
+	if playing {
+		signal(w.wake)
+	}
+	w.send("reply", seq, resp)
+}
+
 // startPool makes this worker the trainer of a pool whose helpers answer
 // on ports.
 func (w *worker) startPool(ports js.Value) {
@@ -164,8 +192,13 @@ func (w *worker) startPool(ports js.Value) {
 }
 
 // serveHelper makes this worker a helper: it answers the trainer's pool
-// messages on port, each as it comes.
+// messages on port, each as it comes, and evaluates between them.
 func (w *worker) serveHelper(port js.Value) {
+	if w.evalWake == nil {
+		w.evalWake, w.evalTurn = make(chan struct{}, 1), newTurn()
+		w.d.E.Yield = w.yieldEval
+		go w.evalLoop()
+	}
 	port.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		m := w.poolMsgOf(args[0].Get("data"))
 		w.mu.Lock()
@@ -241,6 +274,40 @@ func (s *spares) get(n int) js.Value {
 		return buf
 	}
 	return js.Global().Get("ArrayBuffer").New(n)
+}
+
+// evalLoop runs a helper's evaluation jobs in order. It holds the engine
+// only between its turns (yieldEval), when the pool's messages are
+// answered.
+func (w *worker) evalLoop() {
+	for range w.evalWake {
+		for {
+			w.mu.Lock()
+			if len(w.evalQueue) == 0 {
+				w.mu.Unlock()
+				break
+			}
+			c := w.evalQueue[0]
+			w.evalQueue = w.evalQueue[1:]
+			w.sliceEnd = time.Now().Add(evalSlice)
+			resp := w.d.Handle(c.req)
+			w.mu.Unlock()
+			w.send("reply", c.seq, resp)
+		}
+	}
+}
+
+// yieldEval is the engine's Yield on a helper: called with the engine held
+// during an evaluation, it lets the event loop answer what came meanwhile
+// (a shard work above all) once per evalSlice.
+func (w *worker) yieldEval() {
+	if time.Now().Before(w.sliceEnd) {
+		return
+	}
+	w.mu.Unlock()
+	w.evalTurn.take()
+	w.mu.Lock()
+	w.sliceEnd = time.Now().Add(evalSlice)
 }
 
 func signal(c chan struct{}) {
