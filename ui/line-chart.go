@@ -425,17 +425,27 @@ func seriesNames(spec *state.ChartSpec) []string {
 // readout says each series' value at step (names[i] is data[i]'s).
 func readout(names []string, data [][]state.Point, step int) string {
 	parts := []string{"step " + strconv.Itoa(step)}
-	for i, name := range names {
+	var ats []*state.Point
+	var big float64
+	for i := range names {
 		var at *state.Point
 		for k := range data[i] {
 			if data[i][k].Step <= step {
 				at = &data[i][k]
 			}
 		}
+		ats = append(ats, at)
+		if at != nil {
+			big = max(big, math.Abs(at.V))
+		}
+	}
+	decimals := readoutDecimals(big)
+	for i, name := range names {
+		at := ats[i]
 		if at == nil {
 			continue
 		}
-		p := name + " " + short3(at.V)
+		p := name + " " + fixed(at.V, decimals)
 		if at.Step != step {
 			p += fmt.Sprintf(" (at step %d)", at.Step)
 		}
@@ -512,10 +522,20 @@ func short(v float64) string {
 	return strconv.FormatFloat(v, 'g', 2, 64)
 }
 
-// short3 writes a read-out value with three significant digits.
-func short3(v float64) string {
-	if math.Abs(v) >= 100 {
-		return strconv.FormatFloat(v, 'f', 0, 64)
+// readoutDecimals is how many decimals a read-out's values share: three
+// significant digits of the largest, so that the values of one read-out
+// line up (0.0104 and 0.0035, not 0.0104 and 0.00347).
+func readoutDecimals(largest float64) int {
+	if largest == 0 || math.IsNaN(largest) || math.IsInf(largest, 0) {
+		return 2
 	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
+	return min(max(2-int(math.Floor(math.Log10(largest))), 0), 6)
+}
+
+// fixed writes v with the given decimals; an exact zero stays "0".
+func fixed(v float64, decimals int) string {
+	if v == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'f', decimals, 64)
 }

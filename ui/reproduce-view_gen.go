@@ -479,7 +479,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				{
 					vgparent := vgn
 					_ = vgparent
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "reproduce-claims"}}}
+					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "table", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "reproduce-claims"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "table"}}}
 					vgparent.AppendChild(vgn)
 					{
 						vgparent := vgn
@@ -487,10 +487,10 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "caption", Attr: []vugu.VGAttribute(nil)}
 						vgparent.AppendChild(vgn)
 						vgn.SetInnerHTML(vugu.HTML("Claims, checked per seed"))
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute(nil)}
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "thead", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "rowgroup"}}}
 						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(vugu.HTML("\x3Ctr\x3E\x3Cth scope=\"col\"\x3Eclaim\x3C/th\x3E\x3Cth scope=\"col\"\x3Easserted\x3C/th\x3E\x3Cth scope=\"col\"\x3Eseed\x3C/th\x3E\x3Cth scope=\"col\"\x3Eholds\x3C/th\x3E\x3Cth scope=\"col\"\x3Emeasured\x3C/th\x3E\x3C/tr\x3E"))
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute(nil)}
+						vgn.SetInnerHTML(vugu.HTML("\x3Ctr role=\"row\"\x3E\x3Cth scope=\"col\" role=\"columnheader\"\x3Eclaim\x3C/th\x3E\x3Cth scope=\"col\" role=\"columnheader\"\x3Easserted\x3C/th\x3E\x3Cth scope=\"col\" role=\"columnheader\"\x3Eseed\x3C/th\x3E\x3Cth scope=\"col\" role=\"columnheader\"\x3Eholds\x3C/th\x3E\x3Cth scope=\"col\" role=\"columnheader\"\x3Emeasured\x3C/th\x3E\x3C/tr\x3E"))
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tbody", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "rowgroup"}}}
 						vgparent.AppendChild(vgn)
 						{
 							vgparent := vgn
@@ -500,7 +500,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								_ = vgiterkey
 								cl := cl
 								_ = cl
-								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tr", Attr: []vugu.VGAttribute{{Namespace: "", Key: "data-testid", Val: "reproduce-claim"}}}
+								vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "tr", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "row"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "reproduce-claim"}}}
 								vgparent.AppendChild(vgn)
 								vgn.AddAttrInterface("data-asserted", yesNo(cl.Asserted))
 								vgn.AddAttrInterface("data-holds", yesNo(cl.Holds))
@@ -508,20 +508,20 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 								{
 									vgparent := vgn
 									_ = vgparent
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "row"}}}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "th", Attr: []vugu.VGAttribute{{Namespace: "", Key: "scope", Val: "row"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "rowheader"}}}
 									vgparent.AppendChild(vgn)
 									vgn.SetInnerHTML(cl.Name)
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "cell"}, vugu.VGAttribute{Namespace: "", Key: "data-label", Val: "asserted"}}}
 									vgparent.AppendChild(vgn)
 									vgn.SetInnerHTML(assertedText(cl.Asserted))
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "cell"}, vugu.VGAttribute{Namespace: "", Key: "data-label", Val: "seed"}}}
 									vgparent.AppendChild(vgn)
 									vgn.SetInnerHTML(fmt.Sprint(cl.Seed))
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "cell"}, vugu.VGAttribute{Namespace: "", Key: "data-label", Val: "holds"}}}
 									vgparent.AppendChild(vgn)
 									vgn.AddAttrInterface("class", "holds "+yesNo(cl.Holds))
 									vgn.SetInnerHTML(yesNo(cl.Holds))
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "cell"}, vugu.VGAttribute{Namespace: "", Key: "data-label", Val: "measured"}, vugu.VGAttribute{Namespace: "", Key: "class", Val: "measured"}}}
 									vgparent.AppendChild(vgn)
 									vgn.SetInnerHTML(cl.Detail)
 								}

@@ -329,6 +329,11 @@ func TestReproduceViewFitsLaptopAndPhone(t *testing.T) {
 			if len(wide) > 0 {
 				t.Errorf("sticking out of the screen: %v", wide)
 			}
+			// On a phone each claim stacks its cells under its name: nothing
+			// to scroll sideways for.
+			if w := js[[]int](p, `((b) => [b.scrollWidth, b.clientWidth])(document.querySelector(".reproduce-claims-block .table-scroll"))`); size[0] < 500 && w[0] > w[1] {
+				t.Errorf("the claims are %d px wide in a %d px box", w[0], w[1])
+			}
 			// Each chart takes most of a phone's width, and its axis labels
 			// are drawn at 10 px or more.
 			minW := min(0.8*float64(size[0]), 400)
@@ -346,6 +351,7 @@ func TestReproduceViewFitsLaptopAndPhone(t *testing.T) {
 					"page":    chromedp.FullScreenshot(100), // quality 100: a PNG
 					"tables":  chromedp.Screenshot(chromedp.CSS(".reproduce-tables")),
 					"figures": chromedp.Screenshot(chromedp.CSS(".reproduce-charts")),
+					"claims":  chromedp.Screenshot(chromedp.CSS(".reproduce-claims-block")),
 				}
 				for name, shot := range shots {
 					png, err := chromedp.Run(p.ctx, shot)
