@@ -230,14 +230,23 @@ func (r *Run) Advance() (res StepResult, done bool, err error) {
 	return p.res, true, nil
 }
 
-// collect submits the phase's works once and returns their outputs when
-// the executor has them all.
-func (r *Run) collect(p *partial, works func() []ShardWork) ([]ShardOut, bool, error) {
+// collect submits the phase's works once, then does ready (when not nil):
+// what the run's own shards need first, and a pool's helpers, which
+// compute theirs on replicas of their own, need not wait for. It returns
+// the works' outputs when the executor has them all. (An executor computes
+// nothing at Submit: LocalExecutor in Collect, a pool's helpers on replicas
+// of their own.)
+func (r *Run) collect(p *partial, works func() []ShardWork, ready func() error) ([]ShardOut, bool, error) {
 	if !p.submitted {
 		if err := r.exec.Submit(works()); err != nil {
 			return nil, false, err
 		}
 		p.submitted = true
+		if ready != nil {
+			if err := ready(); err != nil {
+				return nil, false, err
+			}
+		}
 	}
 	outs, done, err := r.exec.Collect()
 	if err != nil || !done {
@@ -257,7 +266,7 @@ func (r *Run) advanceSample(p *partial) error {
 			works[s] = ShardWork{Step: p.n, Shard: s, Stage: StageSample, Cfg: p.cfg, Family: pk[0], Index: pk[1]}
 		}
 		return works
-	})
+	}, nil)
 	if err != nil || !done {
 		return err
 	}
@@ -285,10 +294,9 @@ func (r *Run) advanceSample(p *partial) error {
 
 func (r *Run) advanceGrad(p *partial) error {
 	cfg := p.cfg
+	var ready func() error // the teacher's prefix, for the run's own shards
 	if !p.submitted && p.epoch == 0 && (cfg.Teacher != Frozen || r.prefix == nil) {
-		if err := r.refreshPrefix(); err != nil {
-			return err
-		}
+		ready = r.refreshPrefix
 	}
 	outs, done, err := r.collect(p, func() []ShardWork {
 		works := make([]ShardWork, cfg.Prompts)
@@ -298,7 +306,7 @@ func (r *Run) advanceGrad(p *partial) error {
 				B: cfg.Prompts * cfg.G, NTok: p.nTok, Toks: p.toks[s]}
 		}
 		return works
-	})
+	}, ready)
 	if err != nil || !done {
 		return err
 	}

@@ -143,9 +143,6 @@ func (p *Pool) Submit(works []distill.ShardWork) error {
 	p.works, p.outs = works, make([]distill.ShardOut, len(works))
 	p.got, p.owner, p.local = make([]bool, len(works)), make([]int, len(works)), nil
 	p.sent = time.Now()
-	if len(works) > 0 && works[0].Stage == distill.StageGrad {
-		p.want = p.run.WeightsHash()
-	}
 	var live []int
 	for h, a := range p.alive {
 		if a {
@@ -163,6 +160,9 @@ func (p *Pool) Submit(works []distill.ShardWork) error {
 		p.owner[i] = h
 		b, _ := json.Marshal(poolWork{RunID: p.runID, ShardWork: w})
 		p.send(h, PoolMsg{Type: PoolWork, JSON: b})
+	}
+	if len(works) > 0 && works[0].Stage == distill.StageGrad { // once the helpers have their works
+		p.want = p.run.WeightsHash()
 	}
 	return nil
 }

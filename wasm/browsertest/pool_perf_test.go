@@ -19,7 +19,8 @@ const (
 )
 
 // PoolRun is the default demo from Play to its collapse banner with a pool
-// of Workers engine workers.
+// of Workers engine workers. The frame fields come from a second pass of
+// the same demo with the frame probe running (framePass).
 type PoolRun struct {
 	Workers       int       `json:"workers"`
 	BannerMs      float64   `json:"banner_ms"`   // from the click on Play to the banner
@@ -32,8 +33,9 @@ type PoolRun struct {
 	Status        string    `json:"status"` // the status line at the banner
 }
 
-// bannerJS starts the frame probe (probeJS), watches the page for the
-// collapse banner and the status line's step time, and clicks Play.
+// bannerJS watches the page for the collapse banner and the status line's
+// step time, and clicks Play; with the frame probe (probeJS) running, it
+// keeps the probe's numbers at the banner.
 const bannerJS = `(() => {
   const b = window.__bench = {t0: 0, banner: 0, step: 0, stepMs: [], gap: 0, over100: 0, frames: 0, status: ""};
   const st = document.querySelector(".engine");
@@ -50,7 +52,9 @@ const bannerJS = `(() => {
     if (el && el.textContent.startsWith("Your run")) {
       b.banner = performance.now() - b.t0;
       b.step = Number(document.querySelector('[data-testid="step-count"]').textContent);
-      b.gap = window.__probe.maxGap; b.over100 = window.__probe.over100; b.frames = window.__probe.frames; b.status = s;
+      b.status = s;
+      const p = window.__probe;
+      if (p) { b.gap = p.maxGap; b.over100 = p.over100; b.frames = p.frames; }
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
   b.t0 = performance.now();
@@ -58,48 +62,64 @@ const bannerJS = `(() => {
   return true;
 })()`
 
+// bannerPass loads the default demo with k engine workers, clicks Play and
+// waits for the collapse banner; with probe, the frame probe runs from Play.
+func bannerPass(p *page, k int, probe bool) PoolRun {
+	t := p.t
+	t.Helper()
+	p.goTo(fmt.Sprintf("/#v=1&model=base-rho50&recipe=opsd-rkl&seed=1&workers=%d", k)) // the default demo
+	p.reload()
+	p.wait(`!` + q("play") + `.disabled && document.querySelector(".engine").textContent.startsWith("engine ready")`)
+	if k > 1 {
+		p.wait(fmt.Sprintf(`document.querySelector(".engine").textContent.includes("· %d workers")`, k))
+	}
+	time.Sleep(time.Second) // the examples and the initial evaluation settle
+	if probe {
+		js[bool](p, probeJS)
+	}
+	js[bool](p, bannerJS)
+	p.wait(`window.__bench.banner > 0`)
+	var b struct {
+		Banner  float64   `json:"banner"`
+		Step    int       `json:"step"`
+		StepMs  []float64 `json:"stepMs"`
+		Gap     float64   `json:"gap"`
+		Over100 int       `json:"over100"`
+		Frames  int       `json:"frames"`
+		Status  string    `json:"status"`
+	}
+	raw := js[string](p, `JSON.stringify(window.__bench)`)
+	if err := json.Unmarshal([]byte(raw), &b); err != nil {
+		t.Fatal(err)
+	}
+	p.click("pause")
+	p.wait(transportState + ` == "paused"`)
+	return PoolRun{Workers: k, BannerMs: b.Banner, BannerStep: b.Step, StepMs: b.StepMs, MedianStepMs: medianOf(b.StepMs),
+		MaxFrameGapMs: b.Gap, FramesOver100: b.Over100, Frames: b.Frames, Status: b.Status}
+}
+
 // The default collapse demo (/: opsd-rkl on rho 0.5, seed 1) with one
 // engine worker and then with two (both cores here), in the same run: the
 // time from Play to the collapse banner, the step the counter shows then,
 // the status line's time per step, and the longest gap between animation
 // frames. The banner shows by step 40 with the pool, in ≤ 0.65× the time
-// of one worker, with no frame gap over 100 ms. COPSD_BENCH_OUT names a
-// JSON file for the measurements (make bench's table reads it).
+// of one worker, with no frame gap over 100 ms. The frames are counted in
+// a pass of their own: the probe's requestAnimationFrame loop makes the
+// browser draw sixty frames a second, which the lab never asks for, and
+// with every core training that drawing would come out of the banner's
+// time. COPSD_BENCH_OUT names a JSON file for the measurements (make
+// bench's table reads it).
 func TestCollapseBannerWithThePool(t *testing.T) {
 	requireTiming(t)
 	p := open(t, 1280, 800, 10*time.Minute)
 	var runs []PoolRun
 	for _, k := range []int{1, 2} {
-		p.goTo(fmt.Sprintf("/#v=1&model=base-rho50&recipe=opsd-rkl&seed=1&workers=%d", k)) // the default demo
-		p.reload()
-		p.wait(`!` + q("play") + `.disabled && document.querySelector(".engine").textContent.startsWith("engine ready")`)
-		if k > 1 {
-			p.wait(fmt.Sprintf(`document.querySelector(".engine").textContent.includes("· %d workers")`, k))
-		}
-		time.Sleep(time.Second) // the examples and the initial evaluation settle
-		js[bool](p, probeJS)
-		js[bool](p, bannerJS)
-		p.wait(`window.__bench.banner > 0`)
-		var b struct {
-			Banner  float64   `json:"banner"`
-			Step    int       `json:"step"`
-			StepMs  []float64 `json:"stepMs"`
-			Gap     float64   `json:"gap"`
-			Over100 int       `json:"over100"`
-			Frames  int       `json:"frames"`
-			Status  string    `json:"status"`
-		}
-		raw := js[string](p, `JSON.stringify(window.__bench)`)
-		if err := json.Unmarshal([]byte(raw), &b); err != nil {
-			t.Fatal(err)
-		}
-		r := PoolRun{Workers: k, BannerMs: b.Banner, BannerStep: b.Step, StepMs: b.StepMs, MedianStepMs: medianOf(b.StepMs),
-			MaxFrameGapMs: b.Gap, FramesOver100: b.Over100, Frames: b.Frames, Status: b.Status}
-		t.Logf("workers=%d: banner %.1f s after Play at step %d; %.0f ms / step (median of the status line); longest frame gap %.0f ms (%d over 100 ms in %d frames); %q",
-			k, r.BannerMs/1000, r.BannerStep, r.MedianStepMs, r.MaxFrameGapMs, r.FramesOver100, r.Frames, r.Status)
+		r := bannerPass(p, k, false)
+		f := bannerPass(p, k, true)
+		r.MaxFrameGapMs, r.FramesOver100, r.Frames = f.MaxFrameGapMs, f.FramesOver100, f.Frames
+		t.Logf("workers=%d: banner %.1f s after Play at step %d; %.0f ms / step (median of the status line); %q; with the frame probe: banner %.1f s, longest frame gap %.0f ms (%d over 100 ms in %d frames)",
+			k, r.BannerMs/1000, r.BannerStep, r.MedianStepMs, r.Status, f.BannerMs/1000, r.MaxFrameGapMs, r.FramesOver100, r.Frames)
 		runs = append(runs, r)
-		p.click("pause")
-		p.wait(transportState + ` == "paused"`)
 	}
 	if out := os.Getenv("COPSD_BENCH_OUT"); out != "" {
 		b, _ := json.MarshalIndent(runs, "", "  ")
