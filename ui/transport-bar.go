@@ -13,6 +13,15 @@ type TransportBar struct {
 	wired
 }
 
+// classes are the panel's: with-speed when it shows the speed and stop step
+// (on a phone those scroll away and the buttons stay in view).
+func (c *TransportBar) classes() string {
+	if c.Lab.Settings.Hidden("speed") {
+		return "panel transport"
+	}
+	return "panel transport with-speed"
+}
+
 func (c *TransportBar) canPlay() bool {
 	l := c.Lab
 	return l.CanRun() && !l.Playing && l.Live.Step < l.Live.Report.Config.Steps

@@ -137,6 +137,14 @@ func TestPhoneHiddenTabAndModelOnDemand(t *testing.T) {
 	p.wait(`document.querySelector('.bars')`)
 	chromedp.Do(p.ctx, chromedp.ScrollIntoView(chromedp.CSS(`svg[data-testid="chart-length"]`)))
 	p.screenshot("lab-390-charts.png")
+	// Down at the charts, scrolled past where the transport sits at the
+	// top of the page, Play and the step counter are still on the screen,
+	// on top of what scrolls under them.
+	onTop := `((e) => { const r = e.getBoundingClientRect(); const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+	  return r.top >= 0 && r.bottom <= innerHeight && at !== null && e.contains(at); })`
+	if scrolled, at := js[float64](p, `scrollY`), js[float64](p, `document.querySelector(".brand").getBoundingClientRect().bottom + scrollY`); scrolled < at+60 || !js[bool](p, onTop+`(`+q("play")+`)`) || !js[bool](p, onTop+`(`+q("step-count")+`)`) {
+		t.Errorf("scrolled %.0f px down to the charts, Play and the step counter are not in view on top", scrolled)
+	}
 	chromedp.Do(p.ctx, chromedp.ScrollIntoView(chromedp.CSS(".bars")))
 	p.screenshot("lab-390-tokens.png")
 	if w := js[[]int](p, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
