@@ -513,6 +513,7 @@ func (c *ReproduceView) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									vgn.SetInnerHTML(cl.Name)
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "cell"}, vugu.VGAttribute{Namespace: "", Key: "data-label", Val: "asserted"}}}
 									vgparent.AppendChild(vgn)
+									vgn.AddAttrInterface("class", "asserted "+yesNo(cl.Asserted))
 									vgn.SetInnerHTML(assertedText(cl.Asserted))
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "role", Val: "cell"}, vugu.VGAttribute{Namespace: "", Key: "data-label", Val: "seed"}}}
 									vgparent.AppendChild(vgn)
