@@ -130,16 +130,16 @@ func (c *ParetoPlot) bubbles() []bubble {
 			out[i].title += " (" + p.Detail + ")"
 		}
 	}
+	// The bubbles' squares, its own included: a label 3 px beside its
+	// bubble never meets it.
+	bubbles := make([][4]float64, len(at))
+	for i, o := range at {
+		bubbles[i] = [4]float64{o[0] - o[2], o[1] - o[2], o[0] + o[2], o[1] + o[2]}
+	}
 	var labels [][4]float64
 	for i, p := range pts {
 		if !(p.Base || c.isShown(shown, p) || p.Kind == state.LiveRun || p.Headline) {
 			continue
-		}
-		var others [][4]float64
-		for j, o := range at {
-			if j != i {
-				others = append(others, [4]float64{o[0] - o[2], o[1] - o[2], o[0] + o[2], o[1] + o[2]})
-			}
 		}
 		x, y, r := at[i][0], at[i][1], at[i][2]
 		w := 5.6 * float64(len([]rune(p.Label)))
@@ -148,7 +148,7 @@ func (c *ParetoPlot) bubbles() []bubble {
 			anchor string
 		}{{x + r + 3, x + r + 3, "start"}, {x - r - 3, x - r - 3 - w, "end"}} {
 			box := [4]float64{side.x0, y - 8, side.x0 + w, y + 4}
-			if box[0] < paretoX(0) || box[2] > 316 || overlaps(box, labels) || overlaps(box, others) {
+			if box[0] < paretoX(0) || box[2] > 316 || overlaps(box, labels) || overlaps(box, bubbles) {
 				continue
 			}
 			labels = append(labels, box)
