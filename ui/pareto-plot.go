@@ -2,8 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"hash/fnv"
+	"html"
 	"math"
+	"strconv"
 	"strings"
+
+	js "github.com/vugu/vugu/js"
 
 	"github.com/copsdlab/copsd/ui/state"
 )
@@ -74,8 +79,6 @@ func (c *ParetoPlot) points() []state.ParetoPoint {
 	return c.Lab.Pareto()
 }
 
-type paretoTick struct{ x, y, yLabel, label string }
-
 type bubble struct{ x, y, r, lx, ly, anchor, fill, stroke, label, title string }
 
 // The plot area inside the 320 × 250 view box, with room for the largest
@@ -83,17 +86,47 @@ type bubble struct{ x, y, r, lx, ly, anchor, fill, stroke, label, title string }
 func paretoX(v float64) float64 { return 58 + 236*v }
 func paretoY(v float64) float64 { return 196 - 172*v }
 
-func paretoTicks() []paretoTick {
-	var out []paretoTick
-	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
-		out = append(out, paretoTick{x: f1(paretoX(v)), y: f1(paretoY(v)), yLabel: f1(paretoY(v) + 3.5), label: short(v)})
-	}
-	return out
-}
-
 func (c *ParetoPlot) px(v float64) float64 { return paretoX(v) }
 func (c *ParetoPlot) py(v float64) float64 { return paretoY(v) }
-func (c *ParetoPlot) ticks() []paretoTick  { return paretoTicks() }
+
+// paretoFrame is the plot's background, grid and axis names, which never
+// change: an island of its own (setIsland), here and in the class board's
+// plot, so that renders do not send its nodes again.
+func paretoFrame() string {
+	var b strings.Builder
+	b.WriteString(`<rect x="0" y="0" width="320" height="250" fill="#fff"></rect>`)
+	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		x, y, l := f1(paretoX(v)), f1(paretoY(v)), short(v)
+		fmt.Fprintf(&b, `<line x1="%s" y1="12" x2="%s" y2="208" stroke="#e6e9ef"></line><line x1="44" y1="%s" x2="308" y2="%s" stroke="#e6e9ef"></line>`, x, x, y, y)
+		fmt.Fprintf(&b, `<text x="%s" y="224" text-anchor="middle" fill="#5b6475">%s</text><text x="40" y="%s" text-anchor="end" fill="#5b6475">%s</text>`, x, l, f1(paretoY(v)+3.5), l)
+	}
+	b.WriteString(`<text x="176" y="243" text-anchor="middle" fill="#1d2330">helpfulness →</text>`)
+	b.WriteString(`<text x="12" y="110" text-anchor="middle" fill="#1d2330" transform="rotate(-90 12 110)">safety →</text>`)
+	return b.String()
+}
+
+// populate writes the bubbles into el, an island: the plot changes once
+// an evaluation, and its nodes are most of what a render would send.
+func (c *ParetoPlot) populate(el js.Value) {
+	m := bubbleMarkup(c.bubbles())
+	h := fnv.New64a()
+	h.Write([]byte(m))
+	setIsland(el, strconv.FormatUint(h.Sum64(), 36), func() string { return m })
+}
+
+// bubbleMarkup draws the bubbles, each with its tooltip, and their labels.
+func bubbleMarkup(bs []bubble) string {
+	var b strings.Builder
+	for _, u := range bs {
+		fmt.Fprintf(&b, `<g><circle cx="%s" cy="%s" r="%s" fill="%s" fill-opacity="0.3" stroke="%s" stroke-width="%s"><title>%s</title></circle>`,
+			u.x, u.y, u.r, u.fill, u.fill, u.stroke, html.EscapeString(u.title))
+		if u.label != "" {
+			fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="%s" fill="#1d2330" font-size="10">%s</text>`, u.lx, u.ly, u.anchor, html.EscapeString(u.label))
+		}
+		b.WriteString(`</g>`)
+	}
+	return b.String()
+}
 
 // bubbles places every run; labels go to the runs that matter most (the
 // base models, your run, the one on show, the headline examples), beside

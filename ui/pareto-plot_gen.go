@@ -55,78 +55,12 @@ func (c *ParetoPlot) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		{
 			vgparent := vgn
 			_ = vgparent
-			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "rect", Attr: []vugu.VGAttribute{{Namespace: "", Key: "x", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "0"}, vugu.VGAttribute{Namespace: "", Key: "width", Val: "320"}, vugu.VGAttribute{Namespace: "", Key: "height", Val: "250"}, vugu.VGAttribute{Namespace: "", Key: "fill", Val: "#fff"}}}
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "g", Attr: []vugu.VGAttribute(nil)}
 			vgparent.AppendChild(vgn)
-			vgn.SetInnerHTML(vugu.HTML(""))
-			for vgiterkeyt, t := range c.ticks() {
-				var vgiterkey interface{} = vgiterkeyt
-				_ = vgiterkey
-				t := t
-				_ = t
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "g", Attr: []vugu.VGAttribute(nil)}
-				vgparent.AppendChild(vgn)
-				{
-					vgparent := vgn
-					_ = vgparent
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "line", Attr: []vugu.VGAttribute{{Namespace: "", Key: "y1", Val: "12"}, vugu.VGAttribute{Namespace: "", Key: "y2", Val: "208"}, vugu.VGAttribute{Namespace: "", Key: "stroke", Val: "#e6e9ef"}}}
-					vgparent.AppendChild(vgn)
-					vgn.AddAttrInterface("x1", t.x)
-					vgn.AddAttrInterface("x2", t.x)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "line", Attr: []vugu.VGAttribute{{Namespace: "", Key: "x1", Val: "44"}, vugu.VGAttribute{Namespace: "", Key: "x2", Val: "308"}, vugu.VGAttribute{Namespace: "", Key: "stroke", Val: "#e6e9ef"}}}
-					vgparent.AppendChild(vgn)
-					vgn.AddAttrInterface("y1", t.y)
-					vgn.AddAttrInterface("y2", t.y)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "y", Val: "224"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "middle"}, vugu.VGAttribute{Namespace: "", Key: "fill", Val: "#5b6475"}}}
-					vgparent.AppendChild(vgn)
-					vgn.AddAttrInterface("x", t.x)
-					vgn.SetInnerHTML(t.label)
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "x", Val: "40"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "end"}, vugu.VGAttribute{Namespace: "", Key: "fill", Val: "#5b6475"}}}
-					vgparent.AppendChild(vgn)
-					vgn.AddAttrInterface("y", t.yLabel)
-					vgn.SetInnerHTML(t.label)
-				}
-			}
-			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "x", Val: "176"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "243"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "middle"}, vugu.VGAttribute{Namespace: "", Key: "fill", Val: "#1d2330"}}}
+			vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { setIsland(value, "frame", paretoFrame) })
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "g", Attr: []vugu.VGAttribute(nil)}
 			vgparent.AppendChild(vgn)
-			vgn.SetInnerHTML(vugu.HTML("helpfulness →"))
-			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "x", Val: "12"}, vugu.VGAttribute{Namespace: "", Key: "y", Val: "110"}, vugu.VGAttribute{Namespace: "", Key: "text-anchor", Val: "middle"}, vugu.VGAttribute{Namespace: "", Key: "fill", Val: "#1d2330"}, vugu.VGAttribute{Namespace: "", Key: "transform", Val: "rotate(-90 12 110)"}}}
-			vgparent.AppendChild(vgn)
-			vgn.SetInnerHTML(vugu.HTML("safety →"))
-			for vgiterkeyt, b := range c.bubbles() {
-				var vgiterkey interface{} = vgiterkeyt
-				_ = vgiterkey
-				b := b
-				_ = b
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "g", Attr: []vugu.VGAttribute(nil)}
-				vgparent.AppendChild(vgn)
-				{
-					vgparent := vgn
-					_ = vgparent
-					vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "circle", Attr: []vugu.VGAttribute{{Namespace: "", Key: "fill-opacity", Val: "0.3"}}}
-					vgparent.AppendChild(vgn)
-					vgn.AddAttrInterface("cx", b.x)
-					vgn.AddAttrInterface("cy", b.y)
-					vgn.AddAttrInterface("fill", b.fill)
-					vgn.AddAttrInterface("r", b.r)
-					vgn.AddAttrInterface("stroke", b.fill)
-					vgn.AddAttrInterface("stroke-width", b.stroke)
-					{
-						vgparent := vgn
-						_ = vgparent
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "title", Attr: []vugu.VGAttribute(nil)}
-						vgparent.AppendChild(vgn)
-						vgn.SetInnerHTML(b.title)
-					}
-					if b.label != "" {
-						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "svg", Data: "text", Attr: []vugu.VGAttribute{{Namespace: "", Key: "fill", Val: "#1d2330"}, vugu.VGAttribute{Namespace: "", Key: "font-size", Val: "10"}}}
-						vgparent.AppendChild(vgn)
-						vgn.AddAttrInterface("text-anchor", b.anchor)
-						vgn.AddAttrInterface("x", b.lx)
-						vgn.AddAttrInterface("y", b.ly)
-						vgn.SetInnerHTML(b.label)
-					}
-				}
-			}
+			vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { c.populate(value) })
 		}
 		if c.Suite != nil {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "legend"}}}
