@@ -15,7 +15,8 @@ import (
 // of one pool size (the same fields).
 type PoolRun struct {
 	Workers       int       `json:"workers"`
-	BannerMs      float64   `json:"banner_ms"`
+	BannerMs      float64   `json:"banner_ms"` // the median of the rounds
+	BannerRounds  []float64 `json:"banner_rounds_ms"`
 	BannerStep    int       `json:"banner_step"`
 	StepMs        []float64 `json:"step_ms"`
 	MedianStepMs  float64   `json:"median_step_ms"`
