@@ -454,6 +454,20 @@ func readout(names []string, data [][]state.Point, step int) string {
 	return strings.Join(parts, " · ")
 }
 
+// readoutMarkup is the read-out with each series' name and value in a
+// part of its own, which the page keeps on one line when it fits: a name
+// is not split at its hyphen (opsd-rkl) or its spaces (rho 0) from its
+// value. An island (setIsland), written when the read-out changes.
+func (c *LineChart) readoutMarkup() string { return readoutMarkup(c.v.readout) }
+
+func readoutMarkup(text string) string {
+	parts := strings.Split(text, " · ")
+	for i, p := range parts {
+		parts[i] = `<span class="part">` + html.EscapeString(p) + `</span>`
+	}
+	return strings.Join(parts, "&nbsp;· ") // a line breaks after a separator, never before
+}
+
 func (c *LineChart) hover(e vugu.DOMEvent) {
 	id := e.PropString("target", "id")
 	prefix := "h-" + c.ChartID + "-"

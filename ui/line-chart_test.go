@@ -33,3 +33,12 @@ func TestReadoutValuesShareTheirDecimals(t *testing.T) {
 		t.Errorf("readout %q, want %q", got, want)
 	}
 }
+
+// Each series of a read-out is a part of its own, escaped.
+func TestReadoutMarkupKeepsEachSeriesTogether(t *testing.T) {
+	got := readoutMarkup("step 20 · opsd-rkl (rho 0) 0.300 · a<b 1")
+	want := `<span class="part">step 20</span>&nbsp;· <span class="part">opsd-rkl (rho 0) 0.300</span>&nbsp;· <span class="part">a&lt;b 1</span>`
+	if got != want {
+		t.Errorf("readoutMarkup: %s, want %s", got, want)
+	}
+}
