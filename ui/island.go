@@ -20,7 +20,7 @@ import (
 // browser's parsing and layout of it then run in a task of their own, not in
 // the render's, which keeps each piece of main-thread work short.
 func setIsland(el js.Value, key string, markup func() string) {
-	if k := el.Get("copsdKey"); k.Truthy() && k.String() == key {
+	if k := el.Get("copsdKey"); k.Type() == js.TypeString && k.String() == key { // "" is a key too
 		return
 	}
 	el.Set("copsdKey", key)

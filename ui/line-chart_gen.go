@@ -116,7 +116,7 @@ func (c *LineChart) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "readout"}}}
 		vgparent.AppendChild(vgn)
-		vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { setIsland(value, "readout "+c.v.readout, c.readoutMarkup) })
+		vgn.JSPopulateHandler = vugu.JSValueFunc(func(value js.Value) { setIsland(value, c.v.readout, c.readoutMarkup) })
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "p", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "explain"}}}
 		vgparent.AppendChild(vgn)
 		vgn.SetInnerHTML(c.spec.Explain)
