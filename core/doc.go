@@ -59,9 +59,12 @@
 // A step's work is split into shards that the config alone fixes, one per
 // prompt with its G rollouts (core/distill/shard.go): a shard draws its
 // random numbers from its own stream, computes its gradient on a replica,
-// and the shards' gradients and sums are added in shard order. An
-// evaluation is split into chunks of held-out prompts the same way
-// (diag.EvaluateChunk, Combine). Any number of goroutines (Run.UseWorkers)
+// and the shards' gradients and sums are added in shard order. After the
+// update, each probe is a work of its own too, with its own stream of (seed,
+// step, probe). An evaluation is split into chunks of held-out prompts the
+// same way (diag.EvaluateChunk, Combine). Which worker computes which work
+// changes nothing but the speed (distill.Balance gives the costliest works
+// out first). Any number of goroutines (Run.UseWorkers)
 // or Web Workers (lab.Pool) then gives the same bits. So a new quantity
 // summed over positions or answers is summed per shard or chunk and the
 // partial sums are added in order: never one running sum across shards,

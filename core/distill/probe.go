@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/copsdlab/copsd/core/num"
+	"github.com/copsdlab/copsd/core/world"
 )
 
 // Candidate is one of the top next-token candidates at a position.
@@ -51,60 +52,68 @@ type ProbeTrace struct {
 	Tokens   []TokenRecord `json:"tokens"`
 }
 
-// traceProbes samples one answer to each of the first n probe prompts from
-// the probe stream and records each token's supervision. It never changes
-// the training state.
-func (r *Run) traceProbes(n, step int, cfg Config) ([]ProbeTrace, error) {
-	var rows []Rollout
-	for _, p := range r.probes[:n] {
-		g, err := sampleGroup(r.Student, r.World, p, 1, cfg.Temperature, cfg.TopK, r.probeRG)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, g...)
+// probe computes a probe work: one answer to probe prompt wk.Shard, drawn
+// from the probe's own stream of (seed, step, probe), and the supervision
+// each of its tokens gets from the weights as the step left them. Probes
+// never change the training state; like a step's shards, they may be
+// computed by any worker of a pool, and give the same bits.
+func (rp *Replica) probe(wk ShardWork) (ShardOut, error) {
+	r, cfg := rp.run, wk.Cfg
+	rng := shardStream(cfg.Seed, wk.Step, wk.Shard, streamProbe)
+	rows, err := sampleGroup(rp.student, r.World, r.probes[wk.Shard], 1, cfg.Temperature, cfg.TopK, rng)
+	if err != nil {
+		return ShardOut{}, err
 	}
 	b := newBatch(r.World, rows)
-	tl, err := r.teacherLogitsWith(b, r.probeRG)
+	tl, err := rp.teacherLogits(b, rng)
 	if err != nil {
-		return nil, err
+		return ShardOut{}, err
 	}
+	// The teacher's logits live in its own Acts (see grad).
 	tl = append([]float32(nil), tl...)
-	sl := r.Student.Forward(r.iActs, b.tokens, b.B, b.T)
-	V := r.Student.Config().Vocab
-	div := r.Cfg.Objective
+	sl := rp.student.Forward(rp.sActs, b.tokens, b.B, b.T)
+	tr, err := probeTrace(r.World, b, sl, tl, wk)
+	if err != nil {
+		return ShardOut{}, err
+	}
+	return ShardOut{Probe: &tr}, nil
+}
+
+// probeTrace records the supervision of each token of batch b's one row
+// from the student's and the teacher's logits.
+func probeTrace(w *world.World, b *batch, sl, tl []float32, wk ShardWork) (ProbeTrace, error) {
+	cfg, ro := wk.Cfg, b.rows[0]
+	V := w.Vocab.Size()
+	div := cfg.Objective
 	if div == Sampled || div == Reward {
 		div = ReverseKL
 	}
 	ls, lt := make([]float64, V), make([]float64, V)
 	ps, pt := make([]float64, V), make([]float64, V)
 	dz := make([]float64, V)
-	vocab := r.World.Vocab
-	out := make([]ProbeTrace, len(rows))
-	for i, ro := range rows {
-		tr := ProbeTrace{Step: step, Prompt: ro.Prompt.Text, Family: ro.Prompt.Family.String(),
-			Response: vocab.Decode(ro.Response), Refused: r.World.IsRefusal(ro.Response)}
-		for k := range ro.positions() {
-			num.LogProbs64(ls, ps, b.logitsAt(sl, V, i, k))
-			num.LogProbs64(lt, pt, b.logitsAt(tl, V, i, k))
-			y := ro.target(k, r.World.EOSID())
-			d, err := tokenDivergence(div, r.Cfg.Beta, ls, lt, ps, pt, dz)
-			if err != nil {
-				return nil, err
-			}
-			rec := TokenRecord{
-				Token: vocab.Word(y), PStudent: ps[y], PTeacher: pt[y], Divergence: d,
-				Advantage:      clamp(lt[y]-ls[y], r.Cfg.RewardClipLo, r.Cfg.RewardClipHi),
-				StudentEntropy: num.Entropy64(ps, ls), TeacherEntropy: num.Entropy64(pt, lt),
-				TopStudent: top(ps, 5, vocab.Word), TopTeacher: top(pt, 5, vocab.Word),
-			}
-			if r.FullTrace {
-				rec.Full = &FullDistribution{TokenID: y, LogPStudent: slices.Clone(ls), LogPTeacher: slices.Clone(lt)}
-			}
-			tr.Tokens = append(tr.Tokens, rec)
+	vocab := w.Vocab
+	tr := ProbeTrace{Step: wk.Step, Prompt: ro.Prompt.Text, Family: ro.Prompt.Family.String(),
+		Response: vocab.Decode(ro.Response), Refused: w.IsRefusal(ro.Response)}
+	for k := range ro.positions() {
+		num.LogProbs64(ls, ps, b.logitsAt(sl, V, 0, k))
+		num.LogProbs64(lt, pt, b.logitsAt(tl, V, 0, k))
+		y := ro.target(k, w.EOSID())
+		d, err := tokenDivergence(div, cfg.Beta, ls, lt, ps, pt, dz)
+		if err != nil {
+			return ProbeTrace{}, err
 		}
-		out[i] = tr
+		rec := TokenRecord{
+			Token: vocab.Word(y), PStudent: ps[y], PTeacher: pt[y], Divergence: d,
+			Advantage:      clamp(lt[y]-ls[y], cfg.RewardClipLo, cfg.RewardClipHi),
+			StudentEntropy: num.Entropy64(ps, ls), TeacherEntropy: num.Entropy64(pt, lt),
+			TopStudent: top(ps, 5, vocab.Word), TopTeacher: top(pt, 5, vocab.Word),
+		}
+		if wk.Full {
+			rec.Full = &FullDistribution{TokenID: y, LogPStudent: slices.Clone(ls), LogPTeacher: slices.Clone(lt)}
+		}
+		tr.Tokens = append(tr.Tokens, rec)
 	}
-	return out, nil
+	return tr, nil
 }
 
 // top returns the k most probable tokens, most probable first, ties by id.

@@ -24,20 +24,18 @@ type Run struct {
 	Teacher *model.Model // scores the student's samples (== Student when live)
 	Initial *model.Model // the starting student, for the KL penalty and KL-to-initial
 
-	cons    world.Constitution
-	opt     *model.Adam
-	rng     *rand.Rand // each step's prompts (a shard's rollouts have their own streams)
-	probeRG *rand.Rand // probe rollouts: their own stream, so probes never change training
-	step    int        // steps completed
-	cur     *partial   // the step in progress (Advance), or nil
-	probes  []world.Prompt
-	train   [world.NumFamilies][]world.Prompt
+	cons   world.Constitution
+	opt    *model.Adam
+	rng    *rand.Rand // each step's prompts (shards and probes have their own streams)
+	step   int        // steps completed
+	cur    *partial   // the step in progress (Advance), or nil
+	probes []world.Prompt
+	train  [world.NumFamilies][]world.Prompt
 
-	tActs, iActs *model.Acts    // the probes' passes
-	prefix       *model.KVCache // the teacher's constitution prefix, once per step
-	exec         Executor       // computes the shards of each step's stages
-	own          *Replica       // DoShard's: shards computed on the run's own thread
-	workers      int            // goroutines of the local executor and the evaluation
+	prefix  *model.KVCache // the teacher's constitution prefix: nil when the teacher moved since
+	exec    Executor       // computes the shards of each step's stages
+	own     *Replica       // DoShard's: shards computed on the run's own thread
+	workers int            // goroutines of the local executor and the evaluation
 
 	CrossSFT *CrossSFTReport // what the Cross-SFT cold start did, when configured
 
@@ -68,8 +66,6 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		Student: base.Model.Clone(),
 		Initial: base.Model.Clone(),
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x6f707364)),
-		probeRG: rand.New(rand.NewPCG(cfg.Seed, 0x70726f62)),
-		tActs:   &model.Acts{}, iActs: &model.Acts{},
 	}
 	if cfg.Privileged == WithConstitution {
 		c, err := w.ParseConstitution(cfg.Constitution)
@@ -99,8 +95,6 @@ func NewRun(base *pretrain.Base, cfg Config) (*Run, error) {
 		r.CrossSFT = rep
 	}
 	r.opt = model.NewAdam(model.AdamConfig{LR: cfg.LR, Beta2: cfg.AdamBeta2, ClipNorm: cfg.ClipNorm, WeightDecay: -1}, r.Student)
-	// The probes' passes, sized once (see reserve).
-	reserve(w, len(r.probes), [][]world.Prompt{r.probes}, pass{r.Student, r.iActs, false}, pass{r.Teacher, r.tActs, false})
 	r.UseWorkers(base.Model.Workers) // GOMAXPROCS unless the caller set it
 
 	return r, nil
@@ -220,8 +214,7 @@ func (r *Run) Advance() (res StepResult, done bool, err error) {
 	case phaseGrad:
 		err = r.advanceGrad(p)
 	case phaseProbe:
-		p.res.Probes, err = r.traceProbes(min(p.cfg.Probes, len(r.probes)), p.n, p.cfg)
-		p.phase = phaseDone
+		err = r.advanceProbe(p)
 	}
 	if err != nil || p.phase != phaseDone {
 		return StepResult{}, false, err
@@ -236,7 +229,7 @@ func (r *Run) Advance() (res StepResult, done bool, err error) {
 // the works' outputs when the executor has them all. (An executor computes
 // nothing at Submit: LocalExecutor in Collect, a pool's helpers on replicas
 // of their own.)
-func (r *Run) collect(p *partial, works func() []ShardWork, ready func() error) ([]ShardOut, bool, error) {
+func (r *Run) collect(p *partial, n int, works func() []ShardWork, ready func() error) ([]ShardOut, bool, error) {
 	if !p.submitted {
 		if err := r.exec.Submit(works()); err != nil {
 			return nil, false, err
@@ -252,15 +245,15 @@ func (r *Run) collect(p *partial, works func() []ShardWork, ready func() error) 
 	if err != nil || !done {
 		return nil, false, err
 	}
-	if len(outs) != p.cfg.Prompts {
-		return nil, false, fmt.Errorf("the executor returned %d shards of %d", len(outs), p.cfg.Prompts)
+	if len(outs) != n {
+		return nil, false, fmt.Errorf("the executor returned %d shards of %d", len(outs), n)
 	}
 	p.submitted = false
 	return outs, true, nil
 }
 
 func (r *Run) advanceSample(p *partial) error {
-	outs, done, err := r.collect(p, func() []ShardWork {
+	outs, done, err := r.collect(p, p.cfg.Prompts, func() []ShardWork {
 		works := make([]ShardWork, p.cfg.Prompts)
 		for s, pk := range p.picks {
 			works[s] = ShardWork{Step: p.n, Shard: s, Stage: StageSample, Cfg: p.cfg, Family: pk[0], Index: pk[1]}
@@ -295,10 +288,10 @@ func (r *Run) advanceSample(p *partial) error {
 func (r *Run) advanceGrad(p *partial) error {
 	cfg := p.cfg
 	var ready func() error // the teacher's prefix, for the run's own shards
-	if !p.submitted && p.epoch == 0 && (cfg.Teacher != Frozen || r.prefix == nil) {
-		ready = r.refreshPrefix
+	if !p.submitted && p.epoch == 0 {
+		ready = r.ensurePrefix
 	}
-	outs, done, err := r.collect(p, func() []ShardWork {
+	outs, done, err := r.collect(p, cfg.Prompts, func() []ShardWork {
 		works := make([]ShardWork, cfg.Prompts)
 		for s := range works {
 			works[s] = ShardWork{Step: p.n, Shard: s, Stage: StageGrad, Epoch: p.epoch, Cfg: cfg,
@@ -380,10 +373,38 @@ func (r *Run) endStep(p *partial) {
 	if p.cfg.Teacher == EMA {
 		emaUpdate(r.Teacher, r.Student, p.cfg.EMADecay)
 	}
+	if p.cfg.Teacher != Frozen {
+		r.prefix = nil // the teacher moved: its prefix is recomputed before its next use
+	}
 	p.phase = phaseProbe
-	if p.cfg.Probes == 0 {
+	if min(p.cfg.Probes, len(r.probes)) == 0 {
 		p.phase = phaseDone
 	}
+}
+
+// advanceProbe traces the step's probes, one work per probe, on the
+// weights the step left.
+func (r *Run) advanceProbe(p *partial) error {
+	n := min(p.cfg.Probes, len(r.probes))
+	outs, done, err := r.collect(p, n, func() []ShardWork {
+		works := make([]ShardWork, n)
+		for i := range works {
+			works[i] = ShardWork{Step: p.n, Shard: i, Stage: StageProbe, Cfg: p.cfg, Full: r.FullTrace}
+		}
+		return works
+	}, r.ensurePrefix)
+	if err != nil || !done {
+		return err
+	}
+	p.res.Probes = make([]ProbeTrace, n)
+	for i, o := range outs {
+		if o.Probe == nil {
+			return fmt.Errorf("probe %d came back without its trace", i)
+		}
+		p.res.Probes[i] = *o.Probe
+	}
+	p.phase = phaseDone
+	return nil
 }
 
 // drawPrompts draws n training prompts by the family mix, as (family,
@@ -416,13 +437,13 @@ func (r *Run) refreshPrefix() error {
 	return r.Teacher.Extend(r.prefix, pre, make([]float32, len(pre)*r.Teacher.Config().Vocab))
 }
 
-// teacherLogitsWith scores batch b with the run's own teacher and its
-// privileged context (the probes'; shards score with their replica's).
-func (r *Run) teacherLogitsWith(b *batch, rng *rand.Rand) ([]float32, error) {
-	if r.Cfg.Privileged == WithConstitution {
-		return r.Teacher.ForwardWithPrefix(r.prefix, r.tActs, b.tokens, b.B, b.T), nil
+// ensurePrefix computes the teacher's prefix if the teacher moved since it
+// was last computed.
+func (r *Run) ensurePrefix() error {
+	if r.prefix != nil {
+		return nil
 	}
-	return goldTeacherLogits(r.World, r.Teacher, r.tActs, b, rng)
+	return r.refreshPrefix()
 }
 
 // goldTeacherLogits scores batch b with teacher and, as its privileged

@@ -32,6 +32,7 @@ import (
 const (
 	StageSample = "sample" // the shard's G rollouts
 	StageGrad   = "grad"   // its gradient (and, at epoch 0, the teacher's scores)
+	StageProbe  = "probe"  // after the update, probe Shard's traced answer (a step has Config.Probes of them)
 )
 
 // ShardWork is one shard's part of one stage of a step: everything a
@@ -51,14 +52,17 @@ type ShardWork struct {
 	B    int           `json:"b,omitempty"`
 	NTok int           `json:"ntok,omitempty"`
 	Toks []SampledTok  `json:"toks,omitempty"`
+	// Full makes a probe work record the full distributions (Run.FullTrace).
+	Full bool `json:"full,omitempty"`
 }
 
 // ShardOut is what a replica returns for a ShardWork.
 type ShardOut struct {
-	Rows []WireRollout `json:"rows,omitempty"` // sample stage
-	Sums ShardSums     `json:"sums"`           // grad stage
-	Toks []SampledTok  `json:"toks,omitempty"` // grad stage of a PPO objective at epoch 0
-	Grad []float32     `json:"-"`              // grad stage: the shard's gradient, layout of model.Params
+	Rows  []WireRollout `json:"rows,omitempty"`  // sample stage
+	Sums  ShardSums     `json:"sums"`            // grad stage
+	Toks  []SampledTok  `json:"toks,omitempty"`  // grad stage of a PPO objective at epoch 0
+	Grad  []float32     `json:"-"`               // grad stage: the shard's gradient, layout of model.Params
+	Probe *ProbeTrace   `json:"probe,omitempty"` // probe stage
 }
 
 // ShardSums are a shard's sums over its predicted positions, added in shard
@@ -141,7 +145,7 @@ func (r *Run) newReplica(kernelWorkers int) *Replica {
 	if r.Teacher != r.Student {
 		rp.teacher = r.Teacher.ReadView(kernelWorkers)
 	}
-	reserve(r.World, r.Cfg.G, r.train[:], pass{rp.student, rp.sActs, true}, pass{rp.initial, rp.iActs, false}, pass{rp.teacher, rp.tActs, false})
+	reserve(r.World, r.Cfg.G, append(r.train[:], r.probes), pass{rp.student, rp.sActs, true}, pass{rp.initial, rp.iActs, false}, pass{rp.teacher, rp.tActs, false})
 	return rp
 }
 
@@ -193,6 +197,12 @@ func reserve(w *world.World, B int, prompts [][]world.Prompt, passes ...pass) {
 // Do computes one shard work.
 func (rp *Replica) Do(wk ShardWork) (ShardOut, error) {
 	r := rp.run
+	if wk.Stage == StageProbe {
+		if n := min(wk.Cfg.Probes, len(r.probes)); wk.Shard < 0 || wk.Shard >= n {
+			return ShardOut{}, fmt.Errorf("probe %d of a step of %d probes", wk.Shard, n)
+		}
+		return rp.probe(wk)
+	}
 	if wk.Shard < 0 || wk.Shard >= wk.Cfg.Prompts {
 		return ShardOut{}, fmt.Errorf("shard %d of a step of %d prompts", wk.Shard, wk.Cfg.Prompts)
 	}
@@ -225,6 +235,7 @@ func (rp *Replica) Do(wk ShardWork) (ShardOut, error) {
 const (
 	streamRollouts = 0x726f6c6c // "roll"
 	streamGold     = 0x676f6c64 // "gold": the gold teacher's ideal answers
+	streamProbe    = 0x70726f62 // "prob": a probe's answer (and its gold teacher's ideal answer)
 )
 
 // shardStream is the random stream of one use by one shard of one step:
@@ -324,13 +335,16 @@ func (e *LocalExecutor) Collect() ([]ShardOut, bool, error) {
 		return e.outs, e.next == len(e.works), nil
 	}
 	errs := make([]error, len(e.works))
+	bins := Balance(e.replicas[0].run.WorkCosts(e.works), len(e.replicas))
 	var wg sync.WaitGroup
 	for w, rp := range e.replicas {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < len(e.works); i += len(e.replicas) {
-				e.outs[i], errs[i] = rp.Do(e.works[i])
+			for i, bin := range bins {
+				if bin == w {
+					e.outs[i], errs[i] = rp.Do(e.works[i])
+				}
 			}
 		}()
 	}
@@ -369,10 +383,8 @@ func NewReplica(base *pretrain.Base, cfg Config, teacher []float32) (*Run, error
 
 // DoShard computes one shard work on the run's own weights.
 func (r *Run) DoShard(wk ShardWork) (ShardOut, error) {
-	if r.prefix == nil {
-		if err := r.refreshPrefix(); err != nil {
-			return ShardOut{}, err
-		}
+	if err := r.ensurePrefix(); err != nil {
+		return ShardOut{}, err
 	}
 	if r.own == nil {
 		r.own = r.newReplica(1)

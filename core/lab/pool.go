@@ -31,7 +31,7 @@ const (
 	PoolReplica = "replica" // trainer → helper: a new run's replica (JSON ReplicaSpec; Bufs: the teacher, or none)
 	PoolWork    = "work"    // trainer → helper: a distill.ShardWork
 	PoolUpdate  = "update"  // trainer → helper: a distill.Update (Bufs: the summed gradient, or none)
-	PoolOut     = "out"     // helper → trainer: a PoolResult (Bufs: the shard's gradient, or none)
+	PoolOut     = "out"     // helper → trainer: a PoolResult (Bufs: the shard's gradient, a probe's full distributions, or none)
 )
 
 // PoolMsg is one message between the trainer and a helper: JSON and the
@@ -137,8 +137,9 @@ func (p *Pool) start(runID int, modelName string, run *distill.Run) {
 	run.UseExecutor(p)
 }
 
-// Submit implements distill.Executor: works go round-robin over the
-// trainer and the live helpers.
+// Submit implements distill.Executor: works go to the live helpers and the
+// trainer by their cost (distill.Balance), the trainer last, since it also
+// coordinates the step.
 func (p *Pool) Submit(works []distill.ShardWork) error {
 	p.works, p.outs = works, make([]distill.ShardOut, len(works))
 	p.got, p.owner, p.local = make([]bool, len(works)), make([]int, len(works)), nil
@@ -149,14 +150,14 @@ func (p *Pool) Submit(works []distill.ShardWork) error {
 			live = append(live, h)
 		}
 	}
+	bins := distill.Balance(p.run.WorkCosts(works), len(live)+1)
 	for i, w := range works {
-		slot := i % (len(live) + 1)
-		if slot == 0 {
+		if bins[i] == len(live) {
 			p.owner[i] = -1
 			p.local = append(p.local, i)
 			continue
 		}
-		h := live[slot-1]
+		h := live[bins[i]]
 		p.owner[i] = h
 		b, _ := json.Marshal(poolWork{RunID: p.runID, ShardWork: w})
 		p.send(h, PoolMsg{Type: PoolWork, JSON: b})
@@ -260,6 +261,12 @@ func (p *Pool) Deliver(h int, m PoolMsg) {
 			continue
 		}
 		out := r.Out
+		if w.Stage == distill.StageProbe {
+			if err := unpackFull(out.Probe, m.Bufs); err != nil {
+				p.Drop(h, err.Error())
+				return
+			}
+		}
 		if w.Stage == distill.StageGrad {
 			if r.Hash != p.want {
 				p.err = fmt.Errorf("worker %d's weights differ from the trainer's at step %d: the replicas diverged", h+1, w.Step)
@@ -338,6 +345,9 @@ func (e *Engine) PoolMessage(m PoolMsg) *PoolMsg {
 		}
 		res.Out = out
 		var bufs [][]byte
+		if out.Probe != nil {
+			bufs = packFull(out.Probe)
+		}
 		if out.Grad != nil {
 			if e.replica.hash == 0 { // once per update, not once per shard
 				e.replica.hash = e.replica.run.WeightsHash()
@@ -416,3 +426,57 @@ func readFloats(dst []float32, b []byte) {
 }
 
 func encodeParams(m *model.Model) []byte { return encodeFloats(m.Params()) }
+
+// packFull moves a probe's full distributions (TokenRecord.Full), when it
+// has them, out of its JSON into one buffer: per token, the student's then
+// the teacher's log-probabilities, float64 little-endian. Sent as JSON
+// they would be some 500 kB a probe, every step.
+func packFull(tr *distill.ProbeTrace) [][]byte {
+	var b []byte
+	for i := range tr.Tokens {
+		f := tr.Tokens[i].Full
+		if f == nil {
+			continue
+		}
+		for _, xs := range [][]float64{f.LogPStudent, f.LogPTeacher} {
+			for _, v := range xs {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+			}
+		}
+		f.LogPStudent, f.LogPTeacher = nil, nil
+	}
+	if b == nil {
+		return nil
+	}
+	return [][]byte{b}
+}
+
+// unpackFull puts back what packFull took out of a probe's trace.
+func unpackFull(tr *distill.ProbeTrace, bufs [][]byte) error {
+	if tr == nil {
+		return errors.New("a probe came back without its trace")
+	}
+	full := 0
+	for _, t := range tr.Tokens {
+		if t.Full != nil {
+			full++
+		}
+	}
+	switch {
+	case full == 0 && len(bufs) == 0:
+		return nil
+	case len(bufs) != 1 || len(bufs[0])%(16*max(full, 1)) != 0:
+		return errors.New("a probe's full distributions went missing")
+	}
+	v := len(bufs[0]) / (16 * full) // the vocabulary's size
+	xs := make([]float64, len(bufs[0])/8)
+	for i := range xs {
+		xs[i] = math.Float64frombits(binary.LittleEndian.Uint64(bufs[0][8*i:]))
+	}
+	for i := range tr.Tokens {
+		if f := tr.Tokens[i].Full; f != nil {
+			f.LogPStudent, f.LogPTeacher, xs = xs[:v:v], xs[v:2*v:2*v], xs[2*v:]
+		}
+	}
+	return nil
+}

@@ -87,14 +87,15 @@ func stripPool(evs []StepEvent) string {
 	return string(b)
 }
 
-// A trainer with a pool of helpers gives the same steps as one alone; the
+// A trainer with a pool of helpers gives the same steps as one alone, its
+// probes' full distributions included (the helpers trace the probes); the
 // helpers' weights are checked against the trainer's at every gradient;
 // and a helper that dies mid-run is dropped without changing a bit.
 func TestPoolMatchesOneWorker(t *testing.T) {
 	ckpt := tinyCheckpoint(t)
 	for _, recipe := range []string{"opsd-rkl", "copsd", "grpo"} {
 		cfg, _ := distill.Recipe(recipe)
-		cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 4, 2, 3, 2, 1
+		cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 4, 2, 3, 2, 2
 		if cfg.CrossSFTEpochs > 0 {
 			cfg.CrossSFTEpochs = 1
 		}
@@ -137,6 +138,13 @@ func TestPoolMatchesOneWorker(t *testing.T) {
 		}
 		if d1.E.run.run.WeightsHash() != d2.E.run.run.WeightsHash() {
 			t.Errorf("%s: the trainers' weights differ", recipe)
+		}
+		t1, err1 := d1.E.latestTrace()
+		t2, err2 := d2.E.latestTrace()
+		b1, _ := json.Marshal(t1.Trace)
+		b2, _ := json.Marshal(t2.Trace)
+		if err1 != nil || err2 != nil || string(b1) != string(b2) || !strings.Contains(string(b1), `"logp_teacher":[`) {
+			t.Errorf("%s: the latest probe traces differ, or lack their full distributions (%v, %v)", recipe, err1, err2)
 		}
 	}
 }
