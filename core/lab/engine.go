@@ -140,7 +140,11 @@ func (e *Engine) handle(req Request) (Response, error) {
 	case OpTrace:
 		return e.latestTrace()
 	case OpEvaluate:
-		return e.evaluate(req)
+		resp, err := e.evaluate(req)
+		if err != nil {
+			return Response{}, err
+		}
+		return e.fileOwn(resp), nil
 	case OpPlay, OpPause, OpSpeed:
 		return Response{}, fmt.Errorf("bad request: %q is a transport op: send it to the trainer's Driver", req.Op)
 	case "":

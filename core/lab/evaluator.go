@@ -85,6 +85,22 @@ func (e *Engine) evaluate(req Request) (Response, error) {
 	return Response{Measured: out}, nil
 }
 
+// fileOwn files at once, as OpRecord would, an evaluation this engine ran
+// of the run it trains, and answers what that changed: the page need not
+// send the result back to the trainer. A result the run does not await (an
+// earlier run's, a step already filed) goes back as it is.
+func (e *Engine) fileOwn(resp Response) Response {
+	m := resp.Measured
+	if e.run == nil || m == nil || m.RunID != e.run.id {
+		return resp
+	}
+	rec, err := e.record(Request{Measured: m})
+	if err != nil || rec.Recorded == nil {
+		return resp
+	}
+	return Response{Recorded: rec.Recorded}
+}
+
 // evalParts computes the given chunks of an evaluation with samples answers
 // per held-out prompt.
 func evalParts(r *distill.Run, samples int, chunks []int) ([]EvalPart, error) {

@@ -444,3 +444,35 @@ func TestSplitEvaluationMatches(t *testing.T) {
 		t.Fatalf("a split evaluation differs:\n%s", firstDiff([]byte(three), []byte(one)))
 	}
 }
+
+// The trainer files an evaluation it ran of its own run at once and answers
+// what that changed; one it no longer awaits goes back as it was.
+func TestTrainerFilesItsOwnEvaluation(t *testing.T) {
+	p := newPipeline(t, tinyCheckpoint(t))
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 2, 2, 2, 2, 0
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	var job *Job
+	for i := range p.jobs {
+		if p.jobs[i].Kind == JobEval && p.jobs[i].Step == 0 {
+			job = &p.jobs[i]
+		}
+	}
+	if job == nil {
+		t.Fatal("no evaluation of step 0 handed out")
+	}
+	b, _ := json.Marshal(Request{Op: OpEvaluate, Job: job})
+	call := func() Response {
+		var r Response
+		if err := json.Unmarshal(p.trainer.E.Call(b, job.Blobs...), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := call(); r.Error != "" || r.Measured != nil || r.Recorded == nil || len(r.Recorded.Points) != 1 || r.Recorded.Points[0].Step != 0 {
+		t.Fatalf("the trainer's own evaluation: %+v", r)
+	}
+	if r := call(); r.Error != "" || r.Recorded != nil || r.Measured == nil || r.Measured.Metrics == nil {
+		t.Errorf("an evaluation no longer awaited: %+v", r)
+	}
+}

@@ -86,7 +86,8 @@ func (l *Lab) canTake(w int, j lab.Job) bool {
 }
 
 // OnEvaluator handles evaluator i's answer: the result goes to the trainer,
-// which files it in the run's report and answers what changed.
+// which files it in the run's report and answers what changed. The trainer
+// files what it evaluates itself at once and answers what changed instead.
 func (l *Lab) OnEvaluator(i int, resp lab.Response) {
 	if i >= 0 && i < len(l.evalLoad) && l.evalLoad[i] > 0 {
 		l.evalLoad[i]--
@@ -94,6 +95,12 @@ func (l *Lab) OnEvaluator(i int, resp lab.Response) {
 	defer l.dispatch()
 	if resp.Error != "" {
 		l.Notice = &Notice{Text: fmt.Sprintf("An evaluation failed: %s", resp.Error), Error: true}
+		return
+	}
+	if r := resp.Recorded; r != nil { // the trainer ran it and filed it at once
+		if l.Live != nil && r.RunID == l.Live.RunID {
+			l.onRecorded(r)
+		}
 		return
 	}
 	m := resp.Measured

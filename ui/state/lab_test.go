@@ -104,6 +104,24 @@ func TestBootStartsTheLinkedRunAndEvaluatesIt(t *testing.T) {
 	}
 }
 
+// An evaluation the trainer ran and filed itself comes back as what it
+// changed: the page shows it and sends nothing back.
+func TestTheTrainersOwnEvaluationIsFiled(t *testing.T) {
+	l, p := booted(t, "")
+	records := len(p.trainer)
+	one := 0
+	l.OnEvaluator(0, lab.Response{Recorded: &lab.Recorded{RunID: l.Live.RunID, Points: []diag.Metrics{{Step: 0}}, CollapseStep: &one, Pending: 1}})
+	if len(p.trainer) != records || p.last(lab.OpRecord) != nil {
+		t.Errorf("the page sent the trainer %+v", p.trainer[records:])
+	}
+	if got := l.Live.Report; len(got.Steps) != 1 || got.CollapseStep == nil || l.Live.Pending != 1 {
+		t.Errorf("report %+v, pending %d", got, l.Live.Pending)
+	}
+	if len(p.evals) != 2 || p.evals[1].req.Job.Kind != lab.JobTeacher {
+		t.Errorf("the evaluator freed did not take the next job: %+v", p.evals)
+	}
+}
+
 func TestTransportAndSteps(t *testing.T) {
 	l, p := booted(t, "")
 	id := l.Live.RunID
@@ -505,6 +523,8 @@ func TestRoutineMessages(t *testing.T) {
 		{"a step and its evaluation job", lab.Response{Step: &lab.StepEvent{Step: 10}, Jobs: []lab.Job{{Kind: lab.JobEval}}}, false, true},
 		{"an evaluator's part", lab.Response{Measured: &lab.Measured{Kind: lab.JobEval}}, true, true},
 		{"an evaluator's error", lab.Response{Error: "bad"}, true, false},
+		{"the trainer's own part, filed", lab.Response{Recorded: &lab.Recorded{Pending: 2}}, true, true},
+		{"the trainer's own evaluation, filed", lab.Response{Recorded: &lab.Recorded{Points: make([]diag.Metrics, 1)}}, true, false},
 		{"a part filed, no evaluation complete", lab.Response{Recorded: &lab.Recorded{Pending: 2}}, false, true},
 		{"an evaluation filed", lab.Response{Recorded: &lab.Recorded{Points: make([]diag.Metrics, 1), CollapseStep: &one}}, false, false},
 		{"the teacher's measurements", lab.Response{Recorded: &lab.Recorded{Teacher: &eval.Metrics{}}}, false, false},
