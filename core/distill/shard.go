@@ -197,16 +197,16 @@ func reserve(w *world.World, B int, prompts [][]world.Prompt, passes ...pass) {
 // Do computes one shard work.
 func (rp *Replica) Do(wk ShardWork) (ShardOut, error) {
 	r := rp.run
+	n, of := wk.Cfg.Prompts, "prompts"
 	if wk.Stage == StageProbe {
-		if n := min(wk.Cfg.Probes, len(r.probes)); wk.Shard < 0 || wk.Shard >= n {
-			return ShardOut{}, fmt.Errorf("probe %d of a step of %d probes", wk.Shard, n)
-		}
-		return rp.probe(wk)
+		n, of = min(wk.Cfg.Probes, len(r.probes)), "probes"
 	}
-	if wk.Shard < 0 || wk.Shard >= wk.Cfg.Prompts {
-		return ShardOut{}, fmt.Errorf("shard %d of a step of %d prompts", wk.Shard, wk.Cfg.Prompts)
+	if wk.Shard < 0 || wk.Shard >= n {
+		return ShardOut{}, fmt.Errorf("shard %d of a step of %d %s", wk.Shard, n, of)
 	}
 	switch wk.Stage {
+	case StageProbe:
+		return rp.probe(wk)
 	case StageSample:
 		pr, err := r.trainPrompt(wk.Family, wk.Index)
 		if err != nil {

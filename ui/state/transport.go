@@ -305,9 +305,10 @@ func (s Settings) runKey() string {
 // next paced render (see wasm/page's bridge) rather than render at once:
 // a training step's event, an evaluator's part of an evaluation (the
 // trainer files it), and the trainer's answer to a part that completed no
-// evaluation (also when the trainer evaluated the part and filed it). What a reader waits for renders at once: an evaluation's
-// point (and with it the collapse banner), the teacher's measurements, a
-// pause, a start, a report, an error, any other answer.
+// evaluation (also when the trainer evaluated the part and filed it). What
+// a reader waits for renders at once: an evaluation's point (and with it
+// the collapse banner), the teacher's measurements, a pause, a start, a
+// report, an error, any other answer.
 func Routine(resp lab.Response, fromEvaluator bool) bool {
 	if resp.Error != "" {
 		return false
