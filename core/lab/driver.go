@@ -23,6 +23,14 @@ type Driver struct {
 	// evaluations while playing leaves it off.
 	KeepUp bool
 
+	// HelpersEvaluate says that the pool's helpers are evaluators too (the
+	// page hands them evaluation chunks): while an evaluation of a step is
+	// out, the trainer then computes each step's works itself (Pool.Alone)
+	// and the helpers evaluate. A step of the lab's model gains little from
+	// sharding, and every helper computes each step's update besides; the
+	// evaluation gains a whole worker. The bits do not change.
+	HelpersEvaluate bool
+
 	playing   bool
 	transport Transport
 	stepStart time.Time // when the step in progress began (for the speed)
@@ -127,6 +135,9 @@ func (d *Driver) Tick() (Response, time.Duration) {
 			return Response{}, evalWait
 		}
 		d.stepStart = time.Now()
+		if t.pool != nil {
+			t.pool.Alone = d.HelpersEvaluate && t.evaluating()
+		}
 	}
 	ev, job, err := t.advance()
 	if err != nil {
@@ -137,6 +148,7 @@ func (d *Driver) Tick() (Response, time.Duration) {
 	if ev == nil {
 		return Response{}, 0
 	}
+	ev.Held = d.KeepUp && t.evalLag() // the page may hand the trainer evaluation chunks till then
 	resp := Response{Step: ev}
 	if job != nil {
 		resp.Jobs = []Job{*job}

@@ -95,6 +95,10 @@ type Pool struct {
 	// hangs); a shard takes milliseconds.
 	Timeout time.Duration
 
+	// Alone keeps a stage's works on the trainer (Driver.HelpersEvaluate);
+	// the helpers still apply every update.
+	Alone bool
+
 	// Lost says which helpers were dropped and why; Verified counts the
 	// helpers' grad outputs whose weights hash matched the trainer's.
 	Lost     []string
@@ -150,9 +154,13 @@ func (p *Pool) Submit(works []distill.ShardWork) error {
 			live = append(live, h)
 		}
 	}
-	bins := distill.Balance(p.run.WorkCosts(works), len(live)+1)
+	k := len(live) + 1
+	if p.Alone {
+		k = 1
+	}
+	bins := distill.Balance(p.run.WorkCosts(works), k)
 	for i, w := range works {
-		if bins[i] == len(live) {
+		if bins[i] == k-1 {
 			p.owner[i] = -1
 			p.local = append(p.local, i)
 			continue

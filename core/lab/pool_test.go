@@ -237,3 +237,73 @@ func measuredOf(t *testing.T, b []byte) string {
 	out, _ := json.Marshal(r.Measured)
 	return string(out)
 }
+
+// With helpers that evaluate (Driver.HelpersEvaluate), a step's works stay
+// on the trainer while an evaluation of a step is out, and go to the
+// helpers again once it is filed; a step after which the trainer waits for
+// an evaluation says so (StepEvent.Held). The steps equal one worker's.
+func TestTrainerKeepsItsWorksWhileHelpersEvaluate(t *testing.T) {
+	ckpt := tinyCheckpoint(t)
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 4, 2, 3, 2, 0
+	alone := newPipeline(t, ckpt)
+	alone.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	alone.do(Request{Op: OpPlay})
+	want := stripPool(playWithPool(t, alone.trainer, nil, nil))
+
+	p := newPipeline(t, ckpt)
+	f := newFakePool(t, ckpt, 1)
+	p.trainer.E.Pool = f.pool
+	p.trainer.KeepUp, p.trainer.HelpersEvaluate = true, true
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	p.do(Request{Op: OpPlay})
+	works := 0
+	step := func() StepEvent {
+		t.Helper()
+		for i := 0; i < 10000; i++ {
+			for _, m := range f.toH[0] {
+				if m.Type == PoolWork {
+					works++
+				}
+			}
+			f.pump()
+			r, wait := p.trainer.Tick()
+			if r.Error != "" {
+				t.Fatal(r.Error)
+			}
+			if r.Step != nil {
+				p.jobs = append(p.jobs, r.Jobs...)
+				return *r.Step
+			}
+			if wait > 0 {
+				t.Fatal("the trainer waits for an evaluation it should not")
+			}
+		}
+		t.Fatal("no step")
+		return StepEvent{}
+	}
+	var evs []StepEvent
+	for s := 1; s <= 2; s++ { // the evaluation of step 0 is out
+		ev := step()
+		if works != 0 {
+			t.Fatalf("step %d: %d works went to the helper while it evaluates", s, works)
+		}
+		if want := s == 2; ev.Held != want { // step 3 would be 3 > eval_every past step 0
+			t.Errorf("step %d: held %v, want %v", s, ev.Held, want)
+		}
+		evs = append(evs, ev)
+	}
+	p.evaluateStep(0)
+	p.evaluateStep(2)
+	ev := step()
+	if works == 0 || ev.Held {
+		t.Errorf("with every evaluation filed: %d works went to the helper, held %v", works, ev.Held)
+	}
+	evs = append(evs, ev, step())
+	for i := range evs {
+		evs[i].Held = false
+	}
+	if got := stripPool(evs); got != want {
+		t.Errorf("the steps differ from one worker's: %s", firstDiff([]byte(got), []byte(want)))
+	}
+}

@@ -184,6 +184,10 @@ type StepEvent struct {
 	Workers  int      `json:"workers,omitempty"`
 	Verified int      `json:"verified,omitempty"`
 	Lost     []string `json:"lost,omitempty"`
+	// Held says that the trainer waits for an evaluation before its next
+	// step (at most one eval_every between a step and its evaluation): it
+	// is free to evaluate until then.
+	Held bool `json:"held,omitempty"`
 	// Memory is the trainer's memory, measured every MemoryEvery steps.
 	Memory *Memory `json:"memory,omitempty"`
 }

@@ -330,6 +330,10 @@ func (t *trainer) evalLag() bool {
 	return t.run.StepNum()+1-t.issued[t.filed] > t.run.Cfg.EvalEvery
 }
 
+// evaluating says whether an evaluation of a step is still out. The
+// helpers then evaluate, and the trainer computes a step's works itself.
+func (t *trainer) evaluating() bool { return t.filed < len(t.issued) }
+
 func (t *trainer) pending() int {
 	n := len(t.issued) - t.filed
 	for _, p := range []bool{t.teacherPending, t.leakagePending} {

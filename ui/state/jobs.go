@@ -22,10 +22,11 @@ type queuedJob struct {
 // With several evaluators, an evaluation of a step is split into one job
 // per chunk of held-out prompts, handed to whichever evaluator is free (an
 // evaluator holds up to evalDepth jobs, so that it never waits for the
-// page between two): the evaluators share the work whatever else they do
-// (a helper's shards, the trainer's steps), and a helper's shard work
-// waits at most one chunk. The trainer combines the parts into the one
-// evaluation.
+// page between two). While the run plays, the helpers evaluate and the
+// trainer trains, computing each step's works itself while an evaluation
+// is out (lab.Driver.HelpersEvaluate); it takes chunks while it waits for
+// an evaluation (trainerTrains) and when paused. The trainer combines the
+// parts into the one evaluation.
 func (l *Lab) queueJob(j lab.Job, b Blobs) {
 	if n := len(l.evalLoad); j.Kind == lab.JobEval && j.Chunks == nil && n > 1 && j.NChunks > 1 {
 		for c := range j.NChunks {
@@ -62,7 +63,7 @@ func (l *Lab) dispatch() {
 			if len(l.evalQueue) == 0 {
 				return
 			}
-			if l.evalLoad[w] > d {
+			if l.evalLoad[w] > d || (w == len(l.evalLoad)-1 && l.trainerTrains()) {
 				continue
 			}
 			q := l.evalQueue[0]
@@ -74,6 +75,13 @@ func (l *Lab) dispatch() {
 			l.Port.Evaluator(w, lab.Request{Op: lab.OpEvaluate, Seq: l.nextSeq(), Job: &q.job}, q.blobs)
 		}
 	}
+}
+
+// trainerTrains says whether the trainer (the last evaluator) is training with
+// helpers beside it: the helpers evaluate then, and the trainer takes an
+// evaluation only while it waits for one (StepEvent.Held).
+func (l *Lab) trainerTrains() bool {
+	return len(l.evalLoad) > 1 && l.Playing && !l.trainerHeld
 }
 
 // canTake says whether evaluator w, free for another job, may take j now.

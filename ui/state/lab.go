@@ -90,6 +90,7 @@ type Lab struct {
 	resumeOnShow   bool
 	evalQueue      []queuedJob
 	evalLoad       []int // per evaluator: its jobs in flight
+	trainerHeld    bool  // the trainer's last step said it waits for an evaluation (StepEvent.Held)
 	exampleNames   []string
 	pendingModel   string // start a run once this model is loaded
 	startWanted    bool
@@ -304,6 +305,10 @@ func (l *Lab) onStep(ev *lab.StepEvent) {
 	}
 	live.Report.AddStep(ev.Train, ev.Warning)
 	live.Step, live.StepMs = ev.Step, ev.Millis
+	if held := ev.Held; held != l.trainerHeld {
+		l.trainerHeld = held
+		defer l.dispatch()
+	}
 	if ev.Memory != nil {
 		live.Memory = ev.Memory
 	}

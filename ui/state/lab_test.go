@@ -569,3 +569,51 @@ func TestAwaitedEvaluation(t *testing.T) {
 		}
 	}
 }
+
+// While the run plays with a helper, the helper evaluates and the trainer
+// trains: the trainer takes evaluation chunks only while its last step
+// says it waits for one (StepEvent.Held), and when the run is paused.
+func TestTheTrainerEvaluatesOnlyWhileHeld(t *testing.T) {
+	p := &fakePort{}
+	l := New(p, "")
+	l.OnBooted(2, 2) // a helper (evaluator 0) and the trainer (evaluator 1)
+	l.OnModelLoaded(l.Settings.Model, lab.ModelInfo{Name: l.Settings.Model}, nil)
+	start := p.last(lab.OpStart)
+	id := start.Run.ID
+	l.OnTrainer(lab.Response{Seq: start.Seq, Started: &lab.Started{RunID: id, Model: start.Run.Model, Config: start.Run.Config.Defaults()}}, nil)
+	l.Play()
+	workers := func(calls []evalCall) []int {
+		var w []int
+		for _, c := range calls {
+			w = append(w, c.worker)
+		}
+		return w
+	}
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: 1}, Jobs: []lab.Job{{RunID: id, Kind: lab.JobEval, Step: 1, NChunks: 6}}}, []Blobs{"s1"})
+	if got := workers(p.evals); fmt.Sprint(got) != "[0 0]" {
+		t.Fatalf("while the trainer trains, chunks went to evaluators %v; want the helper's two", got)
+	}
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: 2, Held: true}}, nil)
+	if got := workers(p.evals[2:]); fmt.Sprint(got) != "[1 1]" {
+		t.Fatalf("with the trainer held, chunks went to evaluators %v; want the trainer's two", got)
+	}
+	l.OnEvaluator(1, lab.Response{})
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: 3}}, nil)
+	l.OnEvaluator(1, lab.Response{})
+	l.OnEvaluator(0, lab.Response{})
+	if got := workers(p.evals[4:]); fmt.Sprint(got) != "[1 0]" {
+		t.Fatalf("after the trainer went on training, chunks went to evaluators %v; want one to the trainer (held then), one to the helper", got)
+	}
+	for _, w := range []int{0, 0, 1} { // every chunk answered
+		l.OnEvaluator(w, lab.Response{})
+	}
+	l.Pause()
+	l.OnTrainer(lab.Response{Paused: &lab.Paused{RunID: id, Step: 3}}, nil)
+	if got := workers(p.evals[6:]); len(got) != 0 {
+		t.Fatalf("nothing left to evaluate, yet calls to %v", got)
+	}
+	l.OnTrainer(lab.Response{Step: &lab.StepEvent{RunID: id, Step: 4}, Jobs: []lab.Job{{RunID: id, Kind: lab.JobEval, Step: 4, NChunks: 2}}}, []Blobs{"s4"})
+	if got := workers(p.evals[6:]); fmt.Sprint(got) != "[0 1]" {
+		t.Fatalf("paused, chunks went to evaluators %v; want one each", got)
+	}
+}

@@ -84,7 +84,8 @@ const evalSlice = 5 * time.Millisecond
 func Run() {
 	w := &worker{d: lab.NewDriver(), wake: make(chan struct{}, 1), poolWake: make(chan struct{}, 1), self: js.Global(), turn: newTurn(),
 		wholeTurn: newTurn(), aborted: map[int]bool{}}
-	w.d.KeepUp = true // the page files every evaluation
+	w.d.KeepUp = true          // the page files every evaluation
+	w.d.HelpersEvaluate = true // the page hands a pool's helpers evaluation chunks
 	w.self.Set("onmessage", js.FuncOf(w.onMessage))
 	w.post(map[string]any{"type": "ready"}, nil)
 	w.loop()

@@ -219,10 +219,10 @@ func (b *bridge) boot() {
 		b.trainer.Call("postMessage", map[string]any{"type": "pool", "ports": ports}, ports)
 	}
 	// The trainer is an evaluator too, the last one: it evaluates between
-	// its steps. Alone, it does all of it; in a pool, it takes its share of
-	// each evaluation's chunks, as the helpers do besides their shards, so
-	// that neither the trainer waits idle for a helper's evaluation nor a
-	// helper's evaluation holds its shards back.
+	// its steps. Alone, it does all of it; in a pool, the helpers evaluate
+	// while it trains, and it takes its share of the chunks while paused or
+	// while it waits for an evaluation (ui/state's dispatch), so that it
+	// never waits idle for a helper's evaluation.
 	b.evals = append(slices.Clone(b.helpers), b.trainer)
 	n := len(b.evals)
 	b.queue(func() {
