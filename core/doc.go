@@ -64,7 +64,8 @@
 // step, probe). An evaluation is split into chunks of held-out prompts the
 // same way (diag.EvaluateChunk, Combine). Which worker computes which work
 // changes nothing but the speed (distill.Balance gives the costliest works
-// out first). Any number of goroutines (Run.UseWorkers)
+// out first; in the browser the trainer keeps a step's works while its
+// helpers evaluate, lab.Driver.HelpersEvaluate). Any number of goroutines (Run.UseWorkers)
 // or Web Workers (lab.Pool) then gives the same bits. So a new quantity
 // summed over positions or answers is summed per shard or chunk and the
 // partial sums are added in order: never one running sum across shards,

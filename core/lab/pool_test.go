@@ -186,15 +186,8 @@ func TestHelperEvaluatesBetweenShardWorks(t *testing.T) {
 	ckpt := tinyCheckpoint(t)
 	cfg, _ := distill.Recipe("opsd-rkl")
 	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 3, 3, 3, 2, 1
-	alone := newPipeline(t, ckpt)
-	alone.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
-	alone.do(Request{Op: OpPlay})
-	want := stripPool(playWithPool(t, alone.trainer, nil, nil))
-
-	p := newPipeline(t, ckpt)
-	f := newFakePool(t, ckpt, 1)
-	p.trainer.E.Pool = f.pool
-	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	want := aloneSteps(t, ckpt, cfg)
+	p, f := withHelper(t, ckpt, cfg)
 	job := p.jobs[0]
 	job.Chunks = []int{0}
 	p.do(Request{Op: OpPlay})
@@ -226,6 +219,25 @@ func TestHelperEvaluatesBetweenShardWorks(t *testing.T) {
 	}
 }
 
+// aloneSteps are the steps of cfg's run played by a trainer alone, as
+// stripPool gives them.
+func aloneSteps(t *testing.T, ckpt []byte, cfg distill.Config) string {
+	alone := newPipeline(t, ckpt)
+	alone.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	alone.do(Request{Op: OpPlay})
+	return stripPool(playWithPool(t, alone.trainer, nil, nil))
+}
+
+// withHelper is a pipeline whose trainer has one helper, its run of cfg
+// started and paused.
+func withHelper(t *testing.T, ckpt []byte, cfg distill.Config) (*pipeline, *fakePool) {
+	p := newPipeline(t, ckpt)
+	f := newFakePool(t, ckpt, 1)
+	p.trainer.E.Pool = f.pool
+	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	return p, f
+}
+
 // measuredOf is a response's Measured as JSON, without its time.
 func measuredOf(t *testing.T, b []byte) string {
 	t.Helper()
@@ -246,16 +258,9 @@ func TestTrainerKeepsItsWorksWhileHelpersEvaluate(t *testing.T) {
 	ckpt := tinyCheckpoint(t)
 	cfg, _ := distill.Recipe("opsd-rkl")
 	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 4, 2, 3, 2, 0
-	alone := newPipeline(t, ckpt)
-	alone.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
-	alone.do(Request{Op: OpPlay})
-	want := stripPool(playWithPool(t, alone.trainer, nil, nil))
-
-	p := newPipeline(t, ckpt)
-	f := newFakePool(t, ckpt, 1)
-	p.trainer.E.Pool = f.pool
+	want := aloneSteps(t, ckpt, cfg)
+	p, f := withHelper(t, ckpt, cfg)
 	p.trainer.KeepUp, p.trainer.HelpersEvaluate = true, true
-	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
 	p.do(Request{Op: OpPlay})
 	works := 0
 	step := func() StepEvent {
