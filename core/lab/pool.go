@@ -154,13 +154,15 @@ func (p *Pool) Submit(works []distill.ShardWork) error {
 			live = append(live, h)
 		}
 	}
-	k := len(live) + 1
 	if p.Alone {
-		k = 1
+		live = nil
 	}
-	bins := distill.Balance(p.run.WorkCosts(works), k)
+	bins := make([]int, len(works)) // all the trainer's without helpers
+	if len(live) > 0 {
+		bins = distill.Balance(p.run.WorkCosts(works), len(live)+1)
+	}
 	for i, w := range works {
-		if bins[i] == k-1 {
+		if bins[i] == len(live) {
 			p.owner[i] = -1
 			p.local = append(p.local, i)
 			continue
@@ -170,7 +172,8 @@ func (p *Pool) Submit(works []distill.ShardWork) error {
 		b, _ := json.Marshal(poolWork{RunID: p.runID, ShardWork: w})
 		p.send(h, PoolMsg{Type: PoolWork, JSON: b})
 	}
-	if len(works) > 0 && works[0].Stage == distill.StageGrad { // once the helpers have their works
+	// Once the helpers have their works: what their gradients' hashes must be.
+	if len(p.local) < len(works) && works[0].Stage == distill.StageGrad {
 		p.want = p.run.WeightsHash()
 	}
 	return nil

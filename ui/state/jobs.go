@@ -106,9 +106,7 @@ func (l *Lab) OnEvaluator(i int, resp lab.Response) {
 		return
 	}
 	if r := resp.Recorded; r != nil { // the trainer ran it and filed it at once
-		if l.Live != nil && r.RunID == l.Live.RunID {
-			l.onRecorded(r)
-		}
+		l.onRecorded(r)
 		return
 	}
 	m := resp.Measured

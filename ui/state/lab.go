@@ -283,7 +283,7 @@ func (l *Lab) OnTrainer(resp lab.Response, jobs []Blobs) {
 			}
 		}
 	}
-	if r := resp.Recorded; r != nil && live != nil && r.RunID == live.RunID {
+	if r := resp.Recorded; r != nil {
 		l.onRecorded(r)
 	}
 	for i, j := range resp.Jobs {
@@ -383,8 +383,12 @@ func (l *Lab) Flush() {
 	l.setProbes(live.rawProbesStep, live.rawProbesDone, probes)
 }
 
+// onRecorded shows what the trainer filed of the live run's evaluations.
 func (l *Lab) onRecorded(r *lab.Recorded) {
 	live := l.Live
+	if live == nil || r.RunID != live.RunID {
+		return // an old run's
+	}
 	// The points come in step order with the trainer's collapse verdict.
 	for _, m := range r.Points {
 		live.Report.AddPoint(m)
