@@ -164,6 +164,11 @@ func (f *Firefox) read() {
 }
 
 func (f *Firefox) call(method string, params any) (json.RawMessage, error) {
+	return f.callCtx(f.ctx, method, params)
+}
+
+// callCtx is call, given up when ctx ends.
+func (f *Firefox) callCtx(ctx context.Context, method string, params any) (json.RawMessage, error) {
 	f.mu.Lock()
 	if f.readErr != nil {
 		f.mu.Unlock()
@@ -175,7 +180,7 @@ func (f *Firefox) call(method string, params any) (json.RawMessage, error) {
 	f.waiting[id] = ch
 	f.mu.Unlock()
 	msg, _ := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
-	if err := f.conn.Write(f.ctx, websocket.MessageText, msg); err != nil {
+	if err := f.conn.Write(ctx, websocket.MessageText, msg); err != nil {
 		return nil, fmt.Errorf("%s: %v", method, err)
 	}
 	select {
@@ -187,8 +192,11 @@ func (f *Firefox) call(method string, params any) (json.RawMessage, error) {
 			return nil, fmt.Errorf("%s: %s: %s", method, r.Error, r.Message)
 		}
 		return r.Result, nil
-	case <-f.ctx.Done():
-		return nil, fmt.Errorf("%s: %v", method, f.ctx.Err())
+	case <-ctx.Done():
+		f.mu.Lock()
+		delete(f.waiting, id)
+		f.mu.Unlock()
+		return nil, fmt.Errorf("%s: %v", method, ctx.Err())
 	}
 }
 
@@ -227,7 +235,12 @@ func (f *Firefox) Eval(expr string) (json.RawMessage, error) {
 }
 
 func (f *Firefox) Screenshot() ([]byte, error) {
-	res, err := f.call("browsingContext.captureScreenshot", map[string]any{"context": f.ctxt})
+	ctx, cancel := context.WithTimeout(f.ctx, ScreenshotTimeout)
+	defer cancel()
+	res, err := f.callCtx(ctx, "browsingContext.captureScreenshot", map[string]any{"context": f.ctxt})
+	if ctx.Err() != nil && f.ctx.Err() == nil {
+		return nil, fmt.Errorf("Firefox gave no screenshot within %v", ScreenshotTimeout)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -67,8 +67,12 @@ func StartWebKit(ctx context.Context, xvfb, driver, dir string, width, height in
 		return nil, err
 	}
 	w.driver = exec.CommandContext(ctx, driver, fmt.Sprintf("--port=%d", port), "--host=127.0.0.1")
+	// WebKitGTK keeps its default accelerated compositing (software GL on
+	// Xvfb). With WEBKIT_DISABLE_COMPOSITING_MODE=1 its screenshot waits for
+	// the next frame the page paints, and a page at rest paints none: the
+	// screenshot never answers.
 	w.driver.Env = append(os.Environ(), "DISPLAY=:"+disp, "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "XDG_CACHE_HOME="+dir+"/cache",
-		"XDG_DATA_HOME="+dir+"/data", "WEBKIT_DISABLE_COMPOSITING_MODE=1")
+		"XDG_DATA_HOME="+dir+"/data")
 	// Its own process group, so that Close ends the browser it starts too.
 	w.driver.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := w.driver.Start(); err != nil {
@@ -107,12 +111,17 @@ func StartWebKit(ctx context.Context, xvfb, driver, dir string, width, height in
 
 // do sends one command and returns its value.
 func (w *WebKit) do(method, url string, body any) (json.RawMessage, error) {
+	return w.doCtx(w.ctx, method, url, body)
+}
+
+// doCtx is do, given up when ctx ends.
+func (w *WebKit) doCtx(ctx context.Context, method, url string, body any) (json.RawMessage, error) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(w.ctx, method, url, rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return nil, err
 	}
@@ -161,8 +170,21 @@ func (w *WebKit) Eval(expr string) (json.RawMessage, error) {
 	return unwrap(s)
 }
 
+// Screenshot copies the frame WebKitGTK last presented, which can lag the
+// page's latest change (a scroll, an opened panel): it first waits for the
+// page to render two animation frames, so that the one presented holds it.
 func (w *WebKit) Screenshot() ([]byte, error) {
-	res, err := w.do("GET", w.base+"/screenshot", nil)
+	ctx, cancel := context.WithTimeout(w.ctx, ScreenshotTimeout)
+	defer cancel()
+	frames := `const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));`
+	_, err := w.doCtx(ctx, "POST", w.base+"/execute/async", map[string]any{"script": frames, "args": []any{}})
+	var res json.RawMessage
+	if err == nil {
+		res, err = w.doCtx(ctx, "GET", w.base+"/screenshot", nil)
+	}
+	if ctx.Err() != nil && w.ctx.Err() == nil {
+		return nil, fmt.Errorf("WebKitWebDriver gave no screenshot within %v", ScreenshotTimeout)
+	}
 	if err != nil {
 		return nil, err
 	}

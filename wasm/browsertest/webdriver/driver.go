@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"time"
 )
 
 // Browser is one browser window on one page.
@@ -27,11 +28,16 @@ type Browser interface {
 	// Resize makes the page's viewport (Firefox) or the window (WebKit)
 	// width × height CSS pixels.
 	Resize(width, height int) error
-	// Screenshot is a PNG of the viewport.
+	// Screenshot is a PNG of the viewport, or an error if the browser has
+	// not given it within ScreenshotTimeout.
 	Screenshot() ([]byte, error)
 	// Close ends the browser and everything it started.
 	Close() error
 }
+
+// ScreenshotTimeout bounds a screenshot: a driver that does not answer
+// gives an error instead of holding the test until its own deadline.
+const ScreenshotTimeout = 20 * time.Second
 
 // wrap makes expr a script whose result is the JSON string of
 // {"v": value} or {"e": "error message"}: the same decoding for both
