@@ -207,7 +207,7 @@ func TestShardsPartitionTheJobList(t *testing.T) {
 func TestReproduceRunsTheSuitesJobList(t *testing.T) {
 	models := repoPath(t, "assets/models")
 	for _, seeds := range []int{1, 3, 5} {
-		jobs, err := suiteJobs(models, "out", seeds, nil, 1)
+		jobs, err := suiteJobs(models, "out", seeds, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,9 +216,21 @@ func TestReproduceRunsTheSuitesJobList(t *testing.T) {
 			t.Fatalf("%d seeds: the CLI lists %d jobs, the suite %d", seeds, len(jobs), len(want))
 		}
 		for i, j := range jobs {
-			if j.Job != want[i] || j.path != filepath.Join("out", "runs", want[i].Name()+".json") || j.base == nil || j.base.Model.Workers != 1 {
+			if j.Job != want[i] || j.path != filepath.Join("out", "runs", want[i].Name()+".json") || j.base == nil {
 				t.Errorf("%d seeds, job %d: the CLI has %+v at %s, the suite %+v", seeds, i, j.Job, j.path, want[i])
 			}
+		}
+	}
+}
+
+// The CPUs are shared among the runs in parallel: a run shards over its
+// share, and never gets less than one worker.
+func TestPerRunWorkersShareTheCPUs(t *testing.T) {
+	for _, c := range []struct{ cpus, jobs, want int }{
+		{2, 1, 2}, {2, 2, 1}, {2, 6, 1}, {8, 1, 8}, {8, 2, 4}, {8, 3, 2}, {8, 8, 1}, {1, 1, 1}, {4, 0, 4},
+	} {
+		if got := perRunWorkers(c.cpus, c.jobs); got != c.want {
+			t.Errorf("%d CPUs, %d runs at once: %d workers per run, want %d", c.cpus, c.jobs, got, c.want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +31,8 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output directory (required): report.md, figures, runs/*.json")
 	models := fs.String("models", "assets/models", "directory holding base-rho50.ckpt and base-rho0.ckpt")
 	steps := intFlag(fs, "steps", 0, 1, int(distill.StepsRange.Hi), "steps per run (default: each recipe's)")
-	jobs := intFlag(fs, "jobs", 2, 1, 64, "runs in parallel")
-	workers := intFlag(fs, "workers", 0, 0, 256, "workers per run for its shards (default: every CPU with -jobs 1, one when runs go in parallel); the runs are the same for any number")
+	jobs := intFlag(fs, "jobs", min(runtime.NumCPU(), 64), 1, 64, "runs in parallel (default: the number of CPUs)")
+	workers := intFlag(fs, "workers", 0, 0, 256, "workers per run for its shards (default: the CPUs shared among the runs in parallel, at least one); the runs are the same for any number")
 	only := fs.String("recipes", "", "comma-separated recipes to run (default: the whole suite)")
 	force := fs.Bool("force", false, "rerun runs whose JSON already exists")
 	quiet := fs.Bool("q", false, "no progress lines")
@@ -63,15 +64,18 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	perRun := *workers
-	if perRun == 0 && *jobs > 1 {
-		perRun = 1 // parallel runs, not parallel shards
-	}
-	todo, err := suiteJobs(*models, *out, *seeds, filter, perRun)
+	todo, err := suiteJobs(*models, *out, *seeds, filter)
 	if err != nil {
 		return err
 	}
 	todo = sh.slice(todo)
+	perRun := *workers
+	if perRun == 0 {
+		perRun = perRunWorkers(runtime.NumCPU(), min(*jobs, len(todo)))
+	}
+	for _, j := range todo {
+		j.base.Model.Workers = perRun
+	}
 	suite := &report.Suite{}
 	suite.Runs, err = runJobs(todo, *jobs, *steps, *force, *quiet, stderr)
 	if err != nil {
@@ -88,7 +92,14 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 // model by model, recipe by recipe, seed by seed; only the filter's recipes
 // when it is not empty), the list that -shard slices. workers: each run's
 // shard workers (0: the model's default, every CPU).
-func suiteJobs(models, out string, seeds int, filter map[string]bool, workers int) ([]job, error) {
+// perRunWorkers shares cpus among jobs runs in parallel: each run shards
+// its steps over its share, at least one. Whole runs side by side scale
+// better than one run's shards (no gradients to exchange), so the default
+// -jobs is the number of CPUs and a run gets one each; with fewer runs at
+// once than CPUs (-jobs 1, or a suite of fewer runs) the spare CPUs shard.
+func perRunWorkers(cpus, jobs int) int { return max(1, cpus/max(jobs, 1)) }
+
+func suiteJobs(models, out string, seeds int, filter map[string]bool) ([]job, error) {
 	var todo []job
 	bases := map[string]*pretrain.Base{}
 	for _, j := range report.FullJobs(seeds, filter) {
@@ -97,9 +108,6 @@ func suiteJobs(models, out string, seeds int, filter map[string]bool, workers in
 			var err error
 			if base, err = pretrain.Open(filepath.Join(models, j.Model+".ckpt")); err != nil {
 				return nil, err
-			}
-			if workers > 0 {
-				base.Model.Workers = workers
 			}
 			bases[j.Model] = base
 		}
