@@ -88,10 +88,6 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	return writeSuite(suite, *out, stdout)
 }
 
-// suiteJobs opens the base models of the suite's job list (report.FullJobs:
-// model by model, recipe by recipe, seed by seed; only the filter's recipes
-// when it is not empty), the list that -shard slices. workers: each run's
-// shard workers (0: the model's default, every CPU).
 // perRunWorkers shares cpus among jobs runs in parallel: each run shards
 // its steps over its share, at least one. Whole runs side by side scale
 // better than one run's shards (no gradients to exchange), so the default
@@ -99,6 +95,10 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 // once than CPUs (-jobs 1, or a suite of fewer runs) the spare CPUs shard.
 func perRunWorkers(cpus, jobs int) int { return max(1, cpus/max(jobs, 1)) }
 
+// suiteJobs opens the base models of the suite's job list (report.FullJobs:
+// model by model, recipe by recipe, seed by seed; only the filter's recipes
+// when it is not empty), the list that -shard slices. Jobs of one base
+// model share it; the caller sets its Workers.
 func suiteJobs(models, out string, seeds int, filter map[string]bool) ([]job, error) {
 	var todo []job
 	bases := map[string]*pretrain.Base{}
