@@ -61,7 +61,8 @@ type Settings struct {
 	Goal  Goal     // classroom: the exercise's goal (nil for none)
 
 	// Workers fixes the size of the page's pool of engine Web Workers
-	// (0: one per core but one, at most MaxWorkers). It changes speed
+	// (0: one per core but one, at most MaxWorkers, within the device's
+	// memory; see PoolSize). It changes speed
 	// only, never a number of the run; it is read once, as the page loads.
 	Workers int
 
@@ -80,6 +81,32 @@ const ViewReproduce = "reproduce"
 
 // MaxWorkers caps the pool of engine Web Workers.
 const MaxWorkers = 8
+
+// workerMemoryMB is about what one engine worker adds to the browser's
+// memory while the default demo trains (Chromium: 1, 2 and 4 workers took
+// 1.34, 1.57 and 1.93–1.96 GB in all, about 200 MB a worker).
+const workerMemoryMB = 200
+
+// PoolSize is how many engine Web Workers the page boots: the link's
+// workers=K when it gives one; otherwise one per core but one for the page
+// (two where the browser does not say how many cores, cores 0), at most
+// MaxWorkers, and no more than a quarter of the device's memory holds, so
+// that a laptop with many cores and little memory does not swap or lose
+// the tab. deviceGB is navigator.deviceMemory, 0 where the browser does not
+// say (Firefox, Safari).
+func PoolSize(link, cores int, deviceGB float64) int {
+	if link > 0 {
+		return min(link, MaxWorkers)
+	}
+	n := 2
+	if cores > 0 {
+		n = cores - 1
+	}
+	if deviceGB > 0 {
+		n = min(n, int(deviceGB*1024/4/workerMemoryMB))
+	}
+	return min(max(n, 1), MaxWorkers)
+}
 
 // Hideable are the controls a classroom link can hide.
 var Hideable = []string{"model", "recipe", "knobs", "constitution", "seed", "speed", "export", "board"}

@@ -121,3 +121,22 @@ func TestDecodeReportRefusesWhatIsNotARun(t *testing.T) {
 		}
 	}
 }
+
+// The pool is one worker per core but one for the page, at most
+// MaxWorkers, and no larger than a quarter of the device's memory holds; a
+// link's workers=K fixes it.
+func TestPoolSizeFollowsCoresAndMemory(t *testing.T) {
+	for _, c := range []struct {
+		link, cores int
+		gb          float64
+		want        int
+	}{
+		{0, 2, 0, 1}, {0, 0, 0, 2}, {0, 4, 0, 3}, {0, 16, 0, MaxWorkers}, {0, 8, 8, 7},
+		{0, 8, 4, 5}, {0, 8, 2, 2}, {0, 8, 1, 1}, {0, 8, 0.5, 1}, {0, 1, 0, 1},
+		{3, 2, 0.5, 3}, {12, 2, 0, MaxWorkers},
+	} {
+		if got := PoolSize(c.link, c.cores, c.gb); got != c.want {
+			t.Errorf("workers=%d in the link, %d cores, %v GB: a pool of %d, want %d", c.link, c.cores, c.gb, got, c.want)
+		}
+	}
+}

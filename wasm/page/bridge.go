@@ -198,7 +198,7 @@ func (b *bridge) boot() {
 	boot := map[string]any{"type": "boot", "module": module, "kernels": kernels, "simd": glue}
 	b.trainer = b.startWorker(boot, func(typ string, msg js.Value) { b.fromTrainer(typ, msg) }, nil)
 	k := poolSize()
-	if n := cores(); n > 0 && k >= n {
+	if n := navigatorInt("hardwareConcurrency"); n > 0 && k >= n {
 		b.renderGap.Store(int64(sharedRenderGap))
 	}
 	for i := range k - 1 {
@@ -232,28 +232,27 @@ func (b *bridge) boot() {
 	})
 }
 
-// poolSize is how many engine Web Workers train: the link's workers=K, or
-// one per core but one for the page, at most state.MaxWorkers.
+// poolSize is how many engine Web Workers train (state.PoolSize): the
+// link's workers=K, or one per core but one for the page, within the
+// device's memory.
 func poolSize() int {
 	g := js.Global()
-	if s, err := state.ParseHash(g.Get("location").Get("hash").String(), state.DefaultSettings()); err == nil && s.Workers > 0 {
-		return s.Workers
+	link := 0
+	if s, err := state.ParseHash(g.Get("location").Get("hash").String(), state.DefaultSettings()); err == nil {
+		link = s.Workers
 	}
-	n := 2
-	if hc := cores(); hc > 0 {
-		n = hc - 1
-	}
-	return min(max(n, 1), state.MaxWorkers)
+	return state.PoolSize(link, navigatorInt("hardwareConcurrency"), navigatorNumber("deviceMemory"))
 }
 
-// cores is navigator.hardwareConcurrency, or 0 where the browser does not
-// say.
-func cores() int {
-	if hc := js.Global().Get("navigator").Get("hardwareConcurrency"); hc.Type() == js.TypeNumber {
-		return hc.Int()
+// navigatorNumber is navigator[name], or 0 where the browser does not say.
+func navigatorNumber(name string) float64 {
+	if v := js.Global().Get("navigator").Get(name); v.Type() == js.TypeNumber {
+		return v.Float()
 	}
 	return 0
 }
+
+func navigatorInt(name string) int { return int(navigatorNumber(name)) }
 
 // helperLost takes helper i out of the pool: the trainer computes its
 // shards, and its evaluation in flight goes to the trainer.
