@@ -111,6 +111,10 @@ func (d *Driver) pause(reason string, auto bool) Response {
 // evaluations have caught up.
 const evalWait = 20 * time.Millisecond
 
+// waits says whether the trainer waits for an evaluation before its next
+// step (KeepUp and trainer.evalLag).
+func (d *Driver) waits(t *trainer) bool { return d.KeepUp && t.evalLag() }
+
 // WaitingOnPool reports whether the trainer can do nothing until a helper
 // of its pool answers: the binding then sleeps until one does.
 func (d *Driver) WaitingOnPool() bool { return d.playing && d.E.Pool != nil && d.E.Pool.Waiting() }
@@ -131,7 +135,7 @@ func (d *Driver) Tick() (Response, time.Duration) {
 		return r, 0
 	}
 	if !t.run.MidStep() {
-		if d.KeepUp && t.evalLag() {
+		if d.waits(t) {
 			return Response{}, evalWait
 		}
 		d.stepStart = time.Now()
@@ -148,7 +152,7 @@ func (d *Driver) Tick() (Response, time.Duration) {
 	if ev == nil {
 		return Response{}, 0
 	}
-	ev.Held = d.KeepUp && t.evalLag() // the page may hand the trainer evaluation chunks till then
+	ev.Held = d.waits(t) // the page may hand the trainer evaluation chunks till then
 	resp := Response{Step: ev}
 	if job != nil {
 		resp.Jobs = []Job{*job}

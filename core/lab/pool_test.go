@@ -183,11 +183,7 @@ func TestPoolDropsASilentHelper(t *testing.T) {
 // parts equal an evaluator's that never gave way, and the steps equal one
 // worker's.
 func TestHelperEvaluatesBetweenShardWorks(t *testing.T) {
-	ckpt := tinyCheckpoint(t)
-	cfg, _ := distill.Recipe("opsd-rkl")
-	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 3, 3, 3, 2, 1
-	want := aloneSteps(t, ckpt, cfg)
-	p, f := withHelper(t, ckpt, cfg)
+	want, p, f := withHelper(t, 3, 3, 1)
 	job := p.jobs[0]
 	job.Chunks = []int{0}
 	p.do(Request{Op: OpPlay})
@@ -219,23 +215,24 @@ func TestHelperEvaluatesBetweenShardWorks(t *testing.T) {
 	}
 }
 
-// aloneSteps are the steps of cfg's run played by a trainer alone, as
-// stripPool gives them.
-func aloneSteps(t *testing.T, ckpt []byte, cfg distill.Config) string {
+// withHelper is a pipeline whose trainer has one helper, its run of a small
+// opsd-rkl config (3 prompts of 2 rollouts; steps, eval_every and probes
+// given) started and paused, and want the steps of the same run played by a
+// trainer alone, as stripPool gives them.
+func withHelper(t *testing.T, steps, evalEvery, probes int) (want string, p *pipeline, f *fakePool) {
+	ckpt := tinyCheckpoint(t)
+	cfg, _ := distill.Recipe("opsd-rkl")
+	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = steps, evalEvery, 3, 2, probes
+	start := Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}}
 	alone := newPipeline(t, ckpt)
-	alone.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
+	alone.do(start)
 	alone.do(Request{Op: OpPlay})
-	return stripPool(playWithPool(t, alone.trainer, nil, nil))
-}
-
-// withHelper is a pipeline whose trainer has one helper, its run of cfg
-// started and paused.
-func withHelper(t *testing.T, ckpt []byte, cfg distill.Config) (*pipeline, *fakePool) {
-	p := newPipeline(t, ckpt)
-	f := newFakePool(t, ckpt, 1)
+	want = stripPool(playWithPool(t, alone.trainer, nil, nil))
+	p = newPipeline(t, ckpt)
+	f = newFakePool(t, ckpt, 1)
 	p.trainer.E.Pool = f.pool
-	p.do(Request{Op: OpStart, Run: &RunSpec{ID: 1, Model: "m", Config: cfg}})
-	return p, f
+	p.do(start)
+	return want, p, f
 }
 
 // measuredOf is a response's Measured as JSON, without its time.
@@ -255,11 +252,7 @@ func measuredOf(t *testing.T, b []byte) string {
 // helpers again once it is filed; a step after which the trainer waits for
 // an evaluation says so (StepEvent.Held). The steps equal one worker's.
 func TestTrainerKeepsItsWorksWhileHelpersEvaluate(t *testing.T) {
-	ckpt := tinyCheckpoint(t)
-	cfg, _ := distill.Recipe("opsd-rkl")
-	cfg.Steps, cfg.EvalEvery, cfg.Prompts, cfg.G, cfg.Probes = 4, 2, 3, 2, 0
-	want := aloneSteps(t, ckpt, cfg)
-	p, f := withHelper(t, ckpt, cfg)
+	want, p, f := withHelper(t, 4, 2, 0)
 	p.trainer.KeepUp, p.trainer.HelpersEvaluate = true, true
 	p.do(Request{Op: OpPlay})
 	works := 0

@@ -197,8 +197,9 @@ func (b *bridge) boot() {
 	}
 	boot := map[string]any{"type": "boot", "module": module, "kernels": kernels, "simd": glue}
 	b.trainer = b.startWorker(boot, func(typ string, msg js.Value) { b.fromTrainer(typ, msg) }, nil)
-	k := poolSize()
-	if n := navigatorInt("hardwareConcurrency"); n > 0 && k >= n {
+	cores := navigatorInt("hardwareConcurrency")
+	k := poolSize(cores)
+	if cores > 0 && k >= cores {
 		b.renderGap.Store(int64(sharedRenderGap))
 	}
 	for i := range k - 1 {
@@ -233,15 +234,15 @@ func (b *bridge) boot() {
 }
 
 // poolSize is how many engine Web Workers train (state.PoolSize): the
-// link's workers=K, or one per core but one for the page, within the
-// device's memory.
-func poolSize() int {
+// link's workers=K, or one per core but one for the page (cores,
+// navigator.hardwareConcurrency), within the device's memory.
+func poolSize(cores int) int {
 	g := js.Global()
 	link := 0
 	if s, err := state.ParseHash(g.Get("location").Get("hash").String(), state.DefaultSettings()); err == nil {
 		link = s.Workers
 	}
-	return state.PoolSize(link, navigatorInt("hardwareConcurrency"), navigatorNumber("deviceMemory"))
+	return state.PoolSize(link, cores, navigatorNumber("deviceMemory"))
 }
 
 // navigatorNumber is navigator[name], or 0 where the browser does not say.
